@@ -1,0 +1,45 @@
+using Hookline.Webhooks;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Hookline.Api;
+
+/// <summary>What operators and integrators use besides the API itself: health probes, the OpenAPI document, the reference at /docs.</summary>
+public static class Operations
+{
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        services.AddHealthChecks();
+        services.AddOpenApi(options => options.AddDocumentTransformer(async (document, context, ct) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Hookline",
+                Version = "v1",
+                Description = "Webhooks with awork's API v1 contract: manage webhooks, publish events, read delivery logs.",
+            };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "hl_…",
+                Description = "An API token: `Authorization: Bearer hl_…`.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
+            // awork publishes this model although none of its webhook paths uses it; describe it too.
+            var slackForm = await context.GetOrCreateSchemaAsync(typeof(WebhookSlackConfigForm), null, ct);
+            document.AddComponent(nameof(WebhookSlackConfigForm), slackForm);
+        }));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)
+    {
+        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        routes.MapOpenApi();
+        routes.MapScalarApiReference("/docs", o => o.WithTitle("Hookline API"));
+        return routes;
+    }
+}

@@ -1,0 +1,58 @@
+using Hookline.Api;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace Hookline.Auth;
+
+public static class AuthSetup
+{
+    public static IServiceCollection AddHooklineAuth(this IServiceCollection services)
+    {
+        services.AddSingleton<TokenService>();
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.AnyWorkspaceToken, p => p.AddRequirements(new PermissionRequirement([])))
+            .AddPolicy(Policies.ConfigRead, p => p.AddRequirements(
+                new PermissionRequirement([Permissions.Admin, Permissions.ConfigRead, Permissions.ConfigWrite])))
+            .AddPolicy(Policies.ConfigWrite, p => p.AddRequirements(
+                new PermissionRequirement([Permissions.Admin, Permissions.ConfigWrite])));
+        services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AworkAuthorizationResults>();
+        services.AddRateLimits();
+        return services;
+    }
+
+    /// <summary>A workspace token holding any one of <paramref name="AnyOf"/> (an empty list: any workspace token).</summary>
+    public sealed record PermissionRequirement(IReadOnlyList<string> AnyOf) : IAuthorizationRequirement
+    {
+        public string Describe() => AnyOf.Count == 0
+            ? "This endpoint needs a workspace token; system tokens have no workspace."
+            : $"This token lacks the permission needed: {string.Join(" or ", AnyOf.Select(p => $"'{p}'"))}.";
+    }
+
+    private sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
+    {
+        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
+        {
+            var user = context.User;
+            if (user.WorkspaceIdOrNull() is not null &&
+                (requirement.AnyOf.Count == 0 || requirement.AnyOf.Any(p => user.HasClaim(BearerTokenHandler.PermissionClaim, p))))
+                context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>awork answers a missing permission with 401 <c>unauthorized</c>, naming what was needed.</summary>
+    private sealed class AworkAuthorizationResults : IAuthorizationMiddlewareResultHandler
+    {
+        private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+        public Task HandleAsync(RequestDelegate next, HttpContext http, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+        {
+            if (!result.Forbidden) return _default.HandleAsync(next, http, policy, result);
+            var needed = result.AuthorizationFailure?.FailedRequirements.OfType<PermissionRequirement>().FirstOrDefault();
+            return ApiError.WriteAsync(http, 401, "unauthorized", needed?.Describe() ?? "This token may not do this.");
+        }
+    }
+}

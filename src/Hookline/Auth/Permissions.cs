@@ -1,0 +1,19 @@
+namespace Hookline.Auth;
+
+public static class Permissions
+{
+    public const string Admin = "admin";
+    public const string ConfigRead = "workspace-manage-config:read";
+    public const string ConfigWrite = "workspace-manage-config:write";
+    public const string EventsPublish = "events:publish";
+
+    public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish];
+}
+
+/// <summary>Named authorization policies; each lists the permissions that satisfy it (any one is enough).</summary>
+public static class Policies
+{
+    public const string AnyWorkspaceToken = "any-workspace-token";
+    public const string ConfigRead = "config-read";
+    public const string ConfigWrite = "config-write";
+}

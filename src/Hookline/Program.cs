@@ -1,0 +1,39 @@
+using Hookline.Api;
+using Hookline.Auth;
+using Hookline.Cli;
+using Hookline.Storage;
+using Hookline.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+if (Cli.IsCommand(args)) return await Cli.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
+builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.AddErrorHandling();
+builder.Services.AddStorage();
+builder.Services.AddHooklineAuth();
+builder.Services.AddWebhooks();
+builder.Services.AddOperations();
+
+var app = builder.Build();
+try
+{
+    await app.Services.PrepareDatabaseAsync();
+}
+catch (DatabaseTooNewException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
+
+app.UseErrorHandling();
+app.UseAuthentication();
+app.UseWorkspaceRateLimits();
+app.UseAuthorization();
+app.MapOperations();
+app.MapWebhooks();
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -1,0 +1,26 @@
+namespace Hookline.Storage;
+
+// Stored rows, as the stores hand them out. Wire types live with their feature (e.g. Webhooks/WebhookContracts.cs).
+
+public sealed record Workspace(Guid Id, string Name, DateTimeOffset CreatedOn);
+
+public sealed record ApiToken(
+    Guid Id, Guid? WorkspaceId, string Name, IReadOnlyList<string> Permissions, string TokenHash,
+    DateTimeOffset CreatedOn, DateTimeOffset? LastUsedOn, DateTimeOffset? RevokedOn);
+
+public sealed record Webhook(
+    Guid Id, Guid WorkspaceId, string Name, string Uri, string? Language, string Events, bool IsActive,
+    bool OnlyTriggerForMainEntityChanges, string AuthenticationType, string? Authentication, string ReceiverType,
+    string? LastFailureReason, DateTimeOffset CreatedOn, Guid CreatedBy, DateTimeOffset UpdatedOn, Guid UpdatedBy);
+
+/// <summary>One delivery attempt, as the delivery log shows it.</summary>
+public sealed record DeliveryLog(
+    Guid Id, Guid WorkspaceId, Guid WebhookId, Guid EventId, string EventType, int Attempt, string? Message,
+    int ResponseCode, string? Reason, bool IsSuccessful, int DurationMs, string? ResponseBody, DateTimeOffset CreatedOn);
+
+public sealed record ListQuery(Api.Querying.FilterNode? Filter, IReadOnlyList<Api.Querying.OrderTerm> Order, int Page, int PageSize)
+{
+    public long Offset => (long)(Page - 1) * PageSize;
+}
+
+public sealed record Page<T>(IReadOnlyList<T> Items, long Total);

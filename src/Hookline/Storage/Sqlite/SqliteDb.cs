@@ -1,0 +1,39 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Hookline.Storage.Sqlite;
+
+/// <summary>Opens connections to the SQLite file, each set up the same way.</summary>
+public sealed class SqliteDb
+{
+    public SqliteDb(IOptions<DatabaseOptions> options)
+    {
+        var text = options.Value.ConnectionString;
+        var builder = new SqliteConnectionStringBuilder(text.Contains('=') ? text : $"Data Source={text}")
+        {
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && !file.StartsWith("file:", StringComparison.Ordinal))
+        {
+            builder.DataSource = Path.GetFullPath(file);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+        ConnectionString = builder.ToString();
+        FilePath = builder.DataSource;
+    }
+
+    public string ConnectionString { get; }
+    public string FilePath { get; }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var pragma = connection.CreateCommand();
+        // FULL: a commit is on disk before we answer, so a 2xx survives a power cut, not only a crash.
+        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+}

@@ -1,0 +1,36 @@
+namespace Hookline.Storage;
+
+// The store contract. Every implementation (SQLite now, PostgreSQL later) passes the same store test suite.
+// Every call that touches workspace data takes the workspace id, so no query can cross workspaces.
+
+public interface IDatabase
+{
+    /// <summary>Applies pending migrations; refuses a database written by a newer Hookline.</summary>
+    Task<MigrationResult> MigrateAsync(CancellationToken ct = default);
+    Task<bool> PingAsync(CancellationToken ct = default);
+}
+
+public sealed record MigrationResult(int From, int To, IReadOnlyList<int> Applied);
+
+public interface ITokenStore
+{
+    Task<Workspace> EnsureWorkspaceAsync(Guid id, string name, CancellationToken ct = default);
+    Task<bool> AnyTokensAsync(CancellationToken ct = default);
+    Task InsertAsync(ApiToken token, CancellationToken ct = default);
+    Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default);
+    Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken ct = default);
+    Task<bool> RevokeAsync(Guid id, DateTimeOffset when, CancellationToken ct = default);
+    Task TouchAsync(Guid id, DateTimeOffset when, CancellationToken ct = default);
+}
+
+public interface IWebhookStore
+{
+    Task<Webhook?> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
+    Task<Page<Webhook>> ListAsync(Guid workspaceId, ListQuery query, CancellationToken ct = default);
+    Task InsertAsync(Webhook webhook, CancellationToken ct = default);
+    /// <summary>Replaces the editable fields; false when no such webhook exists in the workspace.</summary>
+    Task<bool> UpdateAsync(Webhook webhook, CancellationToken ct = default);
+    Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
+    Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default);
+    Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default);
+}

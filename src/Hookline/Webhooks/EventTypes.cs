@@ -1,0 +1,33 @@
+namespace Hookline.Webhooks;
+
+/// <summary>The events a webhook can subscribe to, per receiver type.</summary>
+public static class EventTypes
+{
+    /// <summary>awork's current event names, for custom receivers.</summary>
+    public static readonly IReadOnlyList<string> Custom =
+    [
+        "absence_added", "absence_deleted", "absence_updated",
+        "company_added", "company_deleted", "company_type_changed", "company_updated",
+        "project_added", "project_comment_added", "project_deleted", "projectmember_added", "projectmember_deleted",
+        "project_status_changed", "project_type_changed", "project_updated",
+        "task_added", "taskassignment_added", "taskassignment_deleted", "task_comment_added", "task_deleted",
+        "tasklist_added", "tasklist_deleted", "tasklist_updated",
+        "task_status_changed", "task_type_changed", "task_updated",
+        "timetracking_added", "timetracking_deleted", "timetracking_type_changed", "timetracking_updated",
+        "user_activation_changed", "user_added", "user_deleted", "user_status_changed", "user_updated",
+    ];
+
+    /// <summary>
+    /// The events that read well as a chat message: something was added, commented on, assigned or moved to
+    /// another status. Generic <c>*_updated</c>, <c>*_deleted</c> and type changes are left out: in a channel they
+    /// are noise without a diff a person can read.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Slack =
+    [
+        "absence_added", "company_added", "project_added", "project_comment_added", "project_status_changed",
+        "projectmember_added", "task_added", "task_comment_added", "task_status_changed", "taskassignment_added",
+        "user_added",
+    ];
+
+    public static IReadOnlyList<string> For(string receiverType) => receiverType == ReceiverTypes.Slack ? Slack : Custom;
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Hookline.Api;
+using Hookline.Auth;
+using Hookline.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Hookline.Webhooks;
+
+public static class WebhooksApi
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services)
+    {
+        services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section);
+        services.AddSingleton<ReceiverTypes>();
+        services.AddSingleton<WebhookFormReader>();
+        return services;
+    }
+
+    public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/webhooks").WithTags("Webhooks").WithMetadata(
+            new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorResponse), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorResponse), ["application/json"]));
+
+        group.MapGet("/", ListAsync).WithName("GetWebhooks").WithSummary("Returns all configured webhooks.")
+            .WithListParameters().Produces<ErrorResponse>(400).RequireAuthorization(Policies.ConfigRead);
+        group.MapPost("/", CreateAsync).WithName("PostWebhook").WithSummary("Creates a new webhook.")
+            .WithDescription("The receiver type is inferred from the URI. All unknown receivers are treated as 'custom'.")
+            .Accepts<WebhookConfigForm>("application/json").Produces<ErrorResponse>(400).RequireAuthorization(Policies.ConfigWrite);
+        group.MapGet("/eventtypes", () => TypedResults.Ok(EventTypes.Custom)).WithName("GetWebhookEventTypes")
+            .WithSummary("Returns all available event types.").RequireAuthorization(Policies.AnyWorkspaceToken);
+        group.MapGet("/eventtypes/slack", () => TypedResults.Ok(EventTypes.Slack)).WithName("GetSlackEventTypes")
+            .WithSummary("Returns all available event types for Slack webhooks.").RequireAuthorization(Policies.AnyWorkspaceToken);
+        group.MapGet("/{webhookId:guid}", GetAsync).WithName("GetWebhook").WithSummary("Returns the webhook with the specified id.")
+            .Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigRead);
+        group.MapPut("/{webhookId:guid}", UpdateAsync).WithName("PutWebhook").WithSummary("Updates the webhook with the specified id.")
+            .Accepts<WebhookConfigForm>("application/json").Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigWrite);
+        group.MapDelete("/{webhookId:guid}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Deletes the webhook with the specified id.")
+            .Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigWrite);
+        group.MapGet("/{webhookId:guid}/logs", ListLogsAsync).WithName("GetWebhookLogs")
+            .WithSummary("Returns all logs of the webhook with the specified id.").WithListParameters()
+            .Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigRead);
+        return group;
+    }
+
+    private static async Task<Results<Ok<IEnumerable<WebhookConfig>>, JsonHttpResult<ErrorResponse>>> ListAsync(
+        HttpContext http, IWebhookStore store, CancellationToken ct)
+    {
+        if (Paging.TryRead(http, WebhookFields.Config, WebhookFields.ConfigDefaultOrder, out var query) is { } bad)
+            return bad;
+        var page = await store.ListAsync(http.User.WorkspaceId(), query, ct);
+        Paging.WriteHeaders(http.Response, query, page);
+        return TypedResults.Ok(page.Items.Select(WebhookConfig.From));
+    }
+
+    private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> GetAsync(
+        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
+        await store.GetAsync(http.User.WorkspaceId(), webhookId, ct) is { } webhook
+            ? TypedResults.Ok(WebhookConfig.From(webhook))
+            : NotFound(http, webhookId);
+
+    private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> CreateAsync(
+        HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
+    {
+        var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
+        if (error is not null) return error;
+        var now = time.GetUtcNowMs();
+        var by = http.User.TokenId();
+        var webhook = new Webhook(Guid.NewGuid(), http.User.WorkspaceId(), form!.Name, form.Uri, form.Language, form.Events,
+            form.IsActive, form.OnlyTriggerForMainEntityChanges, form.AuthenticationType, form.Authentication, receiverType,
+            null, now, by, now, by);
+        await store.InsertAsync(webhook, ct);
+        return TypedResults.Ok(WebhookConfig.From(webhook));
+    }
+
+    private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> UpdateAsync(
+        Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
+    {
+        var workspace = http.User.WorkspaceId();
+        if (await store.GetAsync(workspace, webhookId, ct) is not { } existing) return NotFound(http, webhookId);
+        var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
+        if (error is not null) return error;
+        var updated = existing with
+        {
+            Name = form!.Name, Uri = form.Uri, Language = form.Language, Events = form.Events, IsActive = form.IsActive,
+            OnlyTriggerForMainEntityChanges = form.OnlyTriggerForMainEntityChanges, AuthenticationType = form.AuthenticationType,
+            Authentication = form.Authentication, ReceiverType = receiverType, UpdatedOn = time.GetUtcNowMs(),
+            UpdatedBy = http.User.TokenId(),
+        };
+        return await store.UpdateAsync(updated, ct) ? TypedResults.Ok(WebhookConfig.From(updated)) : NotFound(http, webhookId);
+    }
+
+    private static async Task<Results<NoContent, JsonHttpResult<ErrorResponse>>> DeleteAsync(
+        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
+        await store.DeleteAsync(http.User.WorkspaceId(), webhookId, ct) ? TypedResults.NoContent() : NotFound(http, webhookId);
+
+    private static async Task<Results<Ok<IEnumerable<WebhookLog>>, JsonHttpResult<ErrorResponse>>> ListLogsAsync(
+        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct)
+    {
+        var workspace = http.User.WorkspaceId();
+        if (await store.GetAsync(workspace, webhookId, ct) is null) return NotFound(http, webhookId);
+        if (Paging.TryRead(http, WebhookFields.Log, WebhookFields.LogDefaultOrder, out var query) is { } bad)
+            return bad;
+        var page = await store.ListLogsAsync(workspace, webhookId, query, ct);
+        Paging.WriteHeaders(http.Response, query, page);
+        return TypedResults.Ok(page.Items.Select(WebhookLog.From));
+    }
+
+    private static JsonHttpResult<ErrorResponse> NotFound(HttpContext http, Guid id) =>
+        ApiError.NotFound(http, $"No webhook with the id '{id}' exists.");
+
+    private static async Task<(WebhookConfigForm? Form, string ReceiverType, JsonHttpResult<ErrorResponse>? Error)> ReadFormAsync(
+        HttpContext http, WebhookFormReader reader, CancellationToken ct)
+    {
+        if (!http.Request.HasJsonContentType())
+            return (null, "", ApiError.Create(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json)."));
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ct);
+        }
+        catch (JsonException e)
+        {
+            return (null, "", ApiError.InvalidModel(http, $"The body is not valid JSON: {e.Message}"));
+        }
+        using (document)
+        {
+            var result = reader.Read(document.RootElement);
+            return result.Form is null
+                ? (null, result.ReceiverType, ApiError.Validation(http, result.Errors))
+                : (result.Form, result.ReceiverType, null);
+        }
+    }
+}
