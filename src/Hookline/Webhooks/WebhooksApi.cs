@@ -114,10 +114,15 @@ public static class WebhooksApi
     {
         if (!http.Request.HasJsonContentType())
             return (null, "", ApiError.Create(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json)."));
+        // Read whole (Kestrel bounds the size) so that invalid UTF-8 is refused here, not when a value is read.
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            return (null, "", ApiError.InvalidModel(http, "The body is not valid UTF-8."));
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ct);
+            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {

@@ -4,20 +4,20 @@ using System.Text;
 
 namespace Hookline.Api.Querying;
 
-internal enum TokenKind { End, Word, String, Number, Guid, DateTime, Open, Close, Comma }
+internal enum FilterTokenKind { End, Word, String, Number, Guid, DateTime, Open, Close, Comma }
 
 /// <summary>Text is the word, the unescaped string content or the raw number; Value holds parsed literals.</summary>
-internal readonly record struct Token(TokenKind Kind, int Position, string Text, object? Value = null)
+internal readonly record struct FilterToken(FilterTokenKind Kind, int Position, string Text, object? Value = null)
 {
-    public bool Is(string keyword) => Kind == TokenKind.Word && Text.Equals(keyword, StringComparison.OrdinalIgnoreCase);
+    public bool Is(string keyword) => Kind == FilterTokenKind.Word && Text.Equals(keyword, StringComparison.OrdinalIgnoreCase);
 
     public string Describe() => Kind switch
     {
-        TokenKind.End => "the end of the filter",
-        TokenKind.String => $"the string '{Trim(Text)}'",
-        TokenKind.Number => $"the number {Trim(Text)}",
-        TokenKind.Guid => "a guid literal",
-        TokenKind.DateTime => "a datetime literal",
+        FilterTokenKind.End => "the end of the filter",
+        FilterTokenKind.String => $"the string '{Trim(Text)}'",
+        FilterTokenKind.Number => $"the number {Trim(Text)}",
+        FilterTokenKind.Guid => "a guid literal",
+        FilterTokenKind.DateTime => "a datetime literal",
         _ => $"'{Trim(Text)}'",
     };
 
@@ -29,7 +29,7 @@ internal static class FilterLexer
 {
     private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy-MM-ddTHH:mmK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK"];
 
-    public static bool TryTokenize(string text, out List<Token> tokens, [NotNullWhen(false)] out string? error)
+    public static bool TryTokenize(string text, out List<FilterToken> tokens, [NotNullWhen(false)] out string? error)
     {
         tokens = [];
         var i = 0;
@@ -41,17 +41,17 @@ internal static class FilterLexer
             }
             if (i == text.Length)
             {
-                tokens.Add(new Token(TokenKind.End, i, ""));
+                tokens.Add(new FilterToken(FilterTokenKind.End, i, ""));
                 error = null;
                 return true;
             }
             var start = i;
             var c = text[i];
-            TokenKind? punctuation = c switch { '(' => TokenKind.Open, ')' => TokenKind.Close, ',' => TokenKind.Comma, _ => null };
-            Token token;
+            FilterTokenKind? punctuation = c switch { '(' => FilterTokenKind.Open, ')' => FilterTokenKind.Close, ',' => FilterTokenKind.Comma, _ => null };
+            FilterToken token;
             if (punctuation is { } kind)
             {
-                token = new Token(kind, i++, c.ToString());
+                token = new FilterToken(kind, i++, c.ToString());
             }
             else if (c == '\'')
             {
@@ -59,7 +59,7 @@ internal static class FilterLexer
                 {
                     return false;
                 }
-                token = new Token(TokenKind.String, start, value);
+                token = new FilterToken(FilterTokenKind.String, start, value);
             }
             else if (char.IsAsciiDigit(c) || (c == '-' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1])))
             {
@@ -74,7 +74,7 @@ internal static class FilterLexer
                 {
                     i++;
                 }
-                token = new Token(TokenKind.Word, start, text[start..i]);
+                token = new FilterToken(FilterTokenKind.Word, start, text[start..i]);
                 if (i < text.Length && text[i] == '\'' && !TryReadTypedLiteral(text, ref i, ref token, out error))
                 {
                     return false;
@@ -122,7 +122,7 @@ internal static class FilterLexer
         return false;
     }
 
-    private static bool TryReadNumber(string text, ref int i, out Token token, [NotNullWhen(false)] out string? error)
+    private static bool TryReadNumber(string text, ref int i, out FilterToken token, [NotNullWhen(false)] out string? error)
     {
         var start = i;
         i = SkipDigits(text, text[i] == '-' ? i + 1 : i);
@@ -149,11 +149,11 @@ internal static class FilterLexer
         {
             i++;
         }
-        token = new Token(TokenKind.Number, start, text[start..i]);
+        token = new FilterToken(FilterTokenKind.Number, start, text[start..i]);
         if (text[end - 1] == '.' || i != tail ||
             !decimal.TryParse(text.AsSpan(start, end - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
         {
-            error = $"Invalid number '{Token.Trim(token.Text)}' at position {start + 1}.";
+            error = $"Invalid number '{FilterToken.Trim(token.Text)}' at position {start + 1}.";
             return false;
         }
         token = token with { Value = number };
@@ -170,7 +170,7 @@ internal static class FilterLexer
         return i;
     }
 
-    private static bool TryReadTypedLiteral(string text, ref int i, ref Token token, [NotNullWhen(false)] out string? error)
+    private static bool TryReadTypedLiteral(string text, ref int i, ref FilterToken token, [NotNullWhen(false)] out string? error)
     {
         var prefix = token.Text.ToLowerInvariant();
         if (prefix is not ("guid" or "datetime" or "datetimeoffset"))
@@ -188,10 +188,10 @@ internal static class FilterLexer
         if (value is null)
         {
             var example = prefix == "guid" ? "guid'3fa85f64-5717-4562-b3fc-2c963f66afa6'" : $"{prefix}'2024-01-31T12:00:00Z'";
-            error = $"Invalid {prefix} literal '{Token.Trim(raw)}' at position {token.Position + 1}; expected e.g. {example}.";
+            error = $"Invalid {prefix} literal '{FilterToken.Trim(raw)}' at position {token.Position + 1}; expected e.g. {example}.";
             return false;
         }
-        token = new Token(prefix == "guid" ? TokenKind.Guid : TokenKind.DateTime, token.Position, raw, value);
+        token = new FilterToken(prefix == "guid" ? FilterTokenKind.Guid : FilterTokenKind.DateTime, token.Position, raw, value);
         return true;
     }
 }

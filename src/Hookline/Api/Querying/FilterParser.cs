@@ -27,7 +27,7 @@ public static class FilterParser
         }
         if (text.Length > MaxLength)
         {
-            error = $"filterby is too long ({text.Length} characters; the maximum is {MaxLength}).";
+            error = $"The filter is too long ({text.Length} characters; the maximum is {MaxLength}).";
             return false;
         }
         if (!FilterLexer.TryTokenize(text, out var tokens, out error))
@@ -47,7 +47,7 @@ public static class FilterParser
 
     // Recursive descent; recursion only happens through '(' and 'not', both of which count towards MaxDepth,
     // so the stack stays bounded whatever the input.
-    private sealed class Parser(List<Token> tokens, QueryFields fields)
+    private sealed class Parser(List<FilterToken> tokens, QueryFields fields)
     {
         private static readonly HashSet<string> Reserved =
             new(["and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "true", "false", "null"], StringComparer.OrdinalIgnoreCase);
@@ -69,19 +69,19 @@ public static class FilterParser
 
         public string? Error { get; private set; }
 
-        private Token Peek => tokens[_index];
+        private FilterToken Peek => tokens[_index];
 
         // The last token is always End, so reading past the end keeps returning End.
-        private Token Next() => _index < tokens.Count - 1 ? tokens[_index++] : tokens[_index];
+        private FilterToken Next() => _index < tokens.Count - 1 ? tokens[_index++] : tokens[_index];
 
         public FilterNode? Parse()
         {
             var node = ParseOr();
-            if (node is null || Peek.Kind == TokenKind.End)
+            if (node is null || Peek.Kind == FilterTokenKind.End)
             {
                 return node;
             }
-            return Peek.Kind == TokenKind.Close
+            return Peek.Kind == FilterTokenKind.Close
                 ? Fail(Peek, "Unmatched ')'")
                 : Fail(Peek, $"Expected 'and', 'or' or the end of the filter but found {Peek.Describe()}");
         }
@@ -131,13 +131,13 @@ public static class FilterParser
             var token = Peek;
             switch (token.Kind)
             {
-                case TokenKind.Open:
+                case FilterTokenKind.Open:
                     if (!Enter())
                     {
                         return null;
                     }
                     Next();
-                    if (Peek.Kind == TokenKind.Close)
+                    if (Peek.Kind == FilterTokenKind.Close)
                     {
                         return Fail(Peek, "Empty parentheses");
                     }
@@ -146,16 +146,16 @@ public static class FilterParser
                     {
                         return null;
                     }
-                    if (Peek.Kind != TokenKind.Close)
+                    if (Peek.Kind != FilterTokenKind.Close)
                     {
                         return Fail(Peek, $"Expected ')' to close the '(' at position {token.Position + 1} but found {Peek.Describe()}");
                     }
                     Next();
                     _depth--;
                     return inner;
-                case TokenKind.Word when !Reserved.Contains(token.Text):
-                    return tokens[_index + 1].Kind == TokenKind.Open ? ParseFunction() : ParseComparison();
-                case TokenKind.End:
+                case FilterTokenKind.Word when !Reserved.Contains(token.Text):
+                    return tokens[_index + 1].Kind == FilterTokenKind.Open ? ParseFunction() : ParseComparison();
+                case FilterTokenKind.End:
                     return Fail(token, "Unexpected end of filter; expected a condition");
                 default:
                     return Fail(token, $"Expected a condition (a property, function, 'not' or '(') but found {token.Describe()}");
@@ -169,7 +169,7 @@ public static class FilterParser
                 return null;
             }
             var opToken = Next();
-            if (!Operators.TryGetValue(opToken.Kind == TokenKind.Word ? opToken.Text : "", out var op))
+            if (!Operators.TryGetValue(opToken.Kind == FilterTokenKind.Word ? opToken.Text : "", out var op))
             {
                 return Fail(opToken, $"Expected an operator (eq, ne, gt, ge, lt, le) after '{field.Name}' but found {opToken.Describe()}");
             }
@@ -184,7 +184,7 @@ public static class FilterParser
             return new Comparison(field, op, value);
         }
 
-        private bool TryValue(QueryField field, CompareOp op, Token token, out object? value)
+        private bool TryValue(QueryField field, CompareOp op, FilterToken token, out object? value)
         {
             value = null;
             if (token.Is("null"))
@@ -197,14 +197,14 @@ public static class FilterParser
             }
             value = (field.Type, token.Kind) switch
             {
-                (FieldType.String, TokenKind.String) => token.Text,
-                (FieldType.Number, TokenKind.Number) => token.Value,
-                (FieldType.Boolean, TokenKind.Word) when token.Is("true") => true,
-                (FieldType.Boolean, TokenKind.Word) when token.Is("false") => false,
-                (FieldType.Guid, TokenKind.Guid) => token.Value,
-                (FieldType.Guid, TokenKind.String) when Guid.TryParseExact(token.Text, "D", out var guid) => guid,
-                (FieldType.DateTime, TokenKind.DateTime) => token.Value,
-                (FieldType.DateTime, TokenKind.String) when FilterLexer.TryParseDate(token.Text, out var date) => date,
+                (FieldType.String, FilterTokenKind.String) => token.Text,
+                (FieldType.Number, FilterTokenKind.Number) => token.Value,
+                (FieldType.Boolean, FilterTokenKind.Word) when token.Is("true") => true,
+                (FieldType.Boolean, FilterTokenKind.Word) when token.Is("false") => false,
+                (FieldType.Guid, FilterTokenKind.Guid) => token.Value,
+                (FieldType.Guid, FilterTokenKind.String) when Guid.TryParseExact(token.Text, "D", out var guid) => guid,
+                (FieldType.DateTime, FilterTokenKind.DateTime) => token.Value,
+                (FieldType.DateTime, FilterTokenKind.String) when FilterLexer.TryParseDate(token.Text, out var date) => date,
                 _ => null,
             };
             return value is not null || Reject(token, $"Property '{field.Name}' expects {Expected(field.Type)} but found {token.Describe()}");
@@ -215,7 +215,7 @@ public static class FilterParser
             var nameToken = Next();
             if (!Functions.TryGetValue(nameToken.Text, out var kind))
             {
-                return Fail(nameToken, $"Unknown function '{Token.Trim(nameToken.Text)}'", FunctionHint);
+                return Fail(nameToken, $"Unknown function '{FilterToken.Trim(nameToken.Text)}'", FunctionHint);
             }
             var name = nameToken.Text.ToLowerInvariant();
             Next(); // '(' — ParsePrimary only routes here when it follows.
@@ -223,21 +223,21 @@ public static class FilterParser
             string? text;
             if (kind == TextMatch.Contains)
             {
-                if (!TryText(name, out text) || !Expect(TokenKind.Comma, "','") || !TryStringField(name, out field))
+                if (!TryText(name, out text) || !Expect(FilterTokenKind.Comma, "','") || !TryStringField(name, out field))
                 {
                     return null;
                 }
             }
-            else if (!TryStringField(name, out field) || !Expect(TokenKind.Comma, "','") || !TryText(name, out text))
+            else if (!TryStringField(name, out field) || !Expect(FilterTokenKind.Comma, "','") || !TryText(name, out text))
             {
                 return null;
             }
-            if (!Expect(TokenKind.Close, "')'") || !CountCondition())
+            if (!Expect(FilterTokenKind.Close, "')'") || !CountCondition())
             {
                 return null;
             }
             FilterNode node = new TextFunction(kind, field, text);
-            if (Peek.Kind != TokenKind.Word || !Operators.TryGetValue(Peek.Text, out var op))
+            if (Peek.Kind != FilterTokenKind.Word || !Operators.TryGetValue(Peek.Text, out var op))
             {
                 return node;
             }
@@ -257,7 +257,7 @@ public static class FilterParser
         private bool TryStringField(string function, [NotNullWhen(true)] out QueryField? field)
         {
             var token = Next();
-            if (token.Kind != TokenKind.Word || Reserved.Contains(token.Text))
+            if (token.Kind != FilterTokenKind.Word || Reserved.Contains(token.Text))
             {
                 field = null;
                 return Reject(token, $"Function '{function}' expects a property name but found {token.Describe()}");
@@ -273,21 +273,21 @@ public static class FilterParser
         private bool TryText(string function, [NotNullWhen(true)] out string? text)
         {
             var token = Next();
-            text = token.Kind == TokenKind.String ? token.Text : null;
+            text = token.Kind == FilterTokenKind.String ? token.Text : null;
             return text is not null || Reject(token, $"Function '{function}' expects a quoted string such as 'text' but found {token.Describe()}");
         }
 
-        private bool TryField(Token token, [NotNullWhen(true)] out QueryField? field)
+        private bool TryField(FilterToken token, [NotNullWhen(true)] out QueryField? field)
         {
             if (fields.TryGet(token.Text, out field))
             {
                 return true;
             }
-            Error ??= $"Unknown property '{Token.Trim(token.Text)}'. Filterable properties: {fields.Names}.";
+            Error ??= $"Unknown property '{FilterToken.Trim(token.Text)}'. Filterable properties: {fields.Names}.";
             return false;
         }
 
-        private bool Expect(TokenKind kind, string what) =>
+        private bool Expect(FilterTokenKind kind, string what) =>
             Next() is var token && (token.Kind == kind || Reject(token, $"Expected {what} but found {token.Describe()}"));
 
         private bool Enter()
@@ -296,7 +296,7 @@ public static class FilterParser
             {
                 return true;
             }
-            Error ??= $"filterby is nested too deeply (the maximum depth of parentheses and 'not' is {MaxDepth}).";
+            Error ??= $"The filter is nested too deeply (the maximum depth of parentheses and 'not' is {MaxDepth}).";
             return false;
         }
 
@@ -306,17 +306,17 @@ public static class FilterParser
             {
                 return true;
             }
-            Error ??= $"filterby has too many conditions (the maximum is {MaxConditions}).";
+            Error ??= $"The filter has too many conditions (the maximum is {MaxConditions}).";
             return false;
         }
 
-        private FilterNode? Fail(Token token, string message, string? hint = null)
+        private FilterNode? Fail(FilterToken token, string message, string? hint = null)
         {
             Error ??= $"{message} at position {token.Position + 1}." + (hint is null ? "" : " " + hint);
             return null;
         }
 
-        private bool Reject(Token token, string message) => Fail(token, message) is not null;
+        private bool Reject(FilterToken token, string message) => Fail(token, message) is not null;
 
         private static string Expected(FieldType type) => type switch
         {

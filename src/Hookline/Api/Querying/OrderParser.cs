@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Hookline.Api.Querying;
 
 /// <summary>Parses <c>orderby</c>: comma-separated <c>property [asc|desc]</c> terms against a whitelist.</summary>
@@ -10,7 +12,7 @@ public static class OrderParser
         string? text,
         QueryFields fields,
         out IReadOnlyList<OrderTerm> terms,
-        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+        [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(fields);
         terms = [];
@@ -21,13 +23,13 @@ public static class OrderParser
         }
         if (text.Length > MaxLength)
         {
-            error = $"orderby is too long ({text.Length} characters; the maximum is {MaxLength}).";
+            error = $"The sort order is too long ({text.Length} characters; the maximum is {MaxLength}).";
             return false;
         }
         var parts = text.Split(',');
         if (parts.Length > MaxTerms)
         {
-            error = $"orderby has too many terms ({parts.Length}; the maximum is {MaxTerms}).";
+            error = $"The sort order has too many terms ({parts.Length}; the maximum is {MaxTerms}).";
             return false;
         }
         var result = new List<OrderTerm>(parts.Length);
@@ -54,11 +56,11 @@ public static class OrderParser
         }
         if (!fields.TryGet(words[0], out var field))
         {
-            return $"Unknown property '{Token.Trim(words[0])}'. Sortable properties: {fields.Names}.";
+            return $"Unknown property '{FilterToken.Trim(words[0])}'. Sortable properties: {fields.Names}.";
         }
         if (words.Length > 2 || words.Length == 2 && !IsDirection(words[1]))
         {
-            var extra = Token.Trim(string.Join(' ', words.Skip(1)));
+            var extra = FilterToken.Trim(string.Join(' ', words.Skip(1)));
             return $"Unexpected '{extra}' after '{field.Name}' in orderby term at position {position}; expected asc or desc.";
         }
         if (result.Any(t => t.Field == field))

@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using Hookline.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hookline.Tests.Support;
+
+/// <summary>Hookline in-process over its own real SQLite file, which is deleted afterwards.</summary>
+public sealed class HooklineFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public HooklineFactory(Dictionary<string, string?>? settings = null, FakeTimeProvider? time = null)
+    {
+        Database = new TempDatabase();
+        Time = time;
+        // Tests make many requests within one (fake) second: limits are high unless a test sets its own.
+        _settings = new() { ["Hookline:RateLimits:PerSecond"] = "1000000", ["Hookline:RateLimits:PerMinute"] = "60000000" };
+        foreach (var (key, value) in settings ?? []) _settings[key] = value;
+        _settings["Hookline:Database:ConnectionString"] = $"Data Source={Database.Path}";
+    }
+
+    public TempDatabase Database { get; }
+    public FakeTimeProvider? Time { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        if (Time is not null) builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Time));
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>A client holding a new token for <paramref name="workspace"/> (null: a system token).</summary>
+    public async Task<HttpClient> ClientAsync(Guid? workspace, params string[] permissions)
+    {
+        var issued = await Service<TokenService>().CreateAsync(workspace, permissions, "test");
+        return ClientWithToken(issued.Secret);
+    }
+
+    public Task<HttpClient> AdminAsync(Guid workspace) => ClientAsync(workspace, Permissions.Admin);
+
+    public HttpClient ClientWithToken(string? token)
+    {
+        var client = CreateClient();
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) Database.Dispose();
+    }
+}
+
+/// <summary>A SQLite file in a fresh temporary folder.</summary>
+public sealed class TempDatabase : IDisposable
+{
+    public TempDatabase()
+    {
+        Folder = Directory.CreateTempSubdirectory("hookline-test-").FullName;
+        Path = System.IO.Path.Combine(Folder, "hookline.db");
+    }
+
+    public string Folder { get; }
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } // a pooled handle may outlive the test
+    }
+}
