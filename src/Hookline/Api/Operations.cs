@@ -1,5 +1,6 @@
 using Hookline.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -11,7 +12,7 @@ public static class Operations
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
         services.AddHealthChecks();
-        services.AddOpenApi(options => options.AddDocumentTransformer(async (document, context, ct) =>
+        services.AddOpenApi(options => options.AddSchemaTransformer(NumbersAreNumbers).AddDocumentTransformer(async (document, context, ct) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -27,11 +28,25 @@ public static class Operations
                 Description = "An API token: `Authorization: Bearer hl_…`.",
             };
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
-            // awork publishes this model although none of its webhook paths uses it; describe it too.
-            var slackForm = await context.GetOrCreateSchemaAsync(typeof(WebhookSlackConfigForm), null, ct);
-            document.AddComponent(nameof(WebhookSlackConfigForm), slackForm);
+            // awork publishes these models although none of its webhook paths uses them; describe them too.
+            document.AddComponent(nameof(WebhookSlackConfigForm), await context.GetOrCreateSchemaAsync(typeof(WebhookSlackConfigForm), null, ct));
+            document.AddComponent(nameof(WebhookTestResult), await context.GetOrCreateSchemaAsync(typeof(WebhookTestResult), null, ct));
         }));
         return services;
+    }
+
+    /// <summary>
+    /// The web JSON defaults also read numbers from strings, so the generator types every number <c>integer|string</c>
+    /// with a digits pattern. Hookline writes numbers as numbers and reads no numbers from forms; document them as awork does.
+    /// </summary>
+    private static Task NumbersAreNumbers(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.String) && (type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0)
+        {
+            schema.Type = type & ~JsonSchemaType.String;
+            schema.Pattern = null;
+        }
+        return Task.CompletedTask;
     }
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)
