@@ -1,6 +1,6 @@
+using System.Text.Json.Serialization;
 using Hookline.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -12,7 +12,10 @@ public static class Operations
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
         services.AddHealthChecks();
-        services.AddOpenApi(options => options.AddSchemaTransformer(NumbersAreNumbers).AddDocumentTransformer(async (document, context, ct) =>
+        // The web defaults also read numbers from strings, which the OpenAPI generator then documents as
+        // integer|string. Hookline writes numbers as numbers (and reads forms itself), as awork documents them.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        services.AddOpenApi(options => options.AddDocumentTransformer(async (document, context, ct) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -33,20 +36,6 @@ public static class Operations
             document.AddComponent(nameof(WebhookTestResult), await context.GetOrCreateSchemaAsync(typeof(WebhookTestResult), null, ct));
         }));
         return services;
-    }
-
-    /// <summary>
-    /// The web JSON defaults also read numbers from strings, so the generator types every number <c>integer|string</c>
-    /// with a digits pattern. Hookline writes numbers as numbers and reads no numbers from forms; document them as awork does.
-    /// </summary>
-    private static Task NumbersAreNumbers(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
-    {
-        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.String) && (type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0)
-        {
-            schema.Type = type & ~JsonSchemaType.String;
-            schema.Pattern = null;
-        }
-        return Task.CompletedTask;
     }
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)

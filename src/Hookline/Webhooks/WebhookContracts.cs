@@ -74,4 +74,4 @@ public sealed record WebhookLog
 public sealed record WebhookTestResult(int ResponseCode, string? Reason, bool IsSuccessful);
 
 /// <summary>The Slack webhook config model (awork's <c>WebhookSlackConfigForm</c>), kept for contract parity.</summary>
-public sealed record WebhookSlackConfigForm(string? Code);
+public sealed record WebhookSlackConfigForm(string? Code = null);
