@@ -1,6 +1,8 @@
 using Hookline.Api;
 using Hookline.Auth;
 using Hookline.Cli;
+using Hookline.Delivery;
+using Hookline.Events;
 using Hookline.Storage;
 using Hookline.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +16,8 @@ builder.Services.AddErrorHandling();
 builder.Services.AddStorage();
 builder.Services.AddHooklineAuth();
 builder.Services.AddWebhooks();
+builder.Services.AddEvents();
+builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
 
 var app = builder.Build();
@@ -32,7 +36,8 @@ app.UseAuthentication();
 app.UseWorkspaceRateLimits();
 app.UseAuthorization();
 app.MapOperations();
-app.MapWebhooks();
+app.MapWebhooks().MapDeliveryActions();
+app.MapEvents();
 await app.RunAsync();
 return 0;
 

@@ -13,3 +13,10 @@ public sealed record ErrorResponse
 
 /// <summary>The validation error response (awork's <c>ValidationErrorResponse</c>).</summary>
 public sealed record ValidationErrorResponse(string? Property, string? Message);
+
+public static class ErrorResponseMetadata
+{
+    /// <summary>Documents that every endpoint of the group may answer these statuses with an <see cref="ErrorResponse"/>.</summary>
+    public static RouteGroupBuilder ProducesErrors(this RouteGroupBuilder group, params int[] statuses) =>
+        group.WithMetadata(statuses.Select(s => (object)new ProducesResponseTypeMetadata(s, typeof(ErrorResponse), ["application/json"])).ToArray());
+}

@@ -16,17 +16,22 @@ public static class AuthSetup
             .AddPolicy(Policies.ConfigRead, p => p.AddRequirements(
                 new PermissionRequirement([Permissions.Admin, Permissions.ConfigRead, Permissions.ConfigWrite])))
             .AddPolicy(Policies.ConfigWrite, p => p.AddRequirements(
-                new PermissionRequirement([Permissions.Admin, Permissions.ConfigWrite])));
+                new PermissionRequirement([Permissions.Admin, Permissions.ConfigWrite])))
+            .AddPolicy(Policies.EventsPublish, p => p.AddRequirements(
+                new PermissionRequirement([Permissions.EventsPublish], AllowSystemTokens: true)));
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AworkAuthorizationResults>();
         services.AddRateLimits();
         return services;
     }
 
-    /// <summary>A workspace token holding any one of <paramref name="AnyOf"/> (an empty list: any workspace token).</summary>
-    public sealed record PermissionRequirement(IReadOnlyList<string> AnyOf) : IAuthorizationRequirement
+    /// <summary>
+    /// A token holding any one of <paramref name="AnyOf"/> (an empty list: any token); a workspace token unless
+    /// <paramref name="AllowSystemTokens"/>.
+    /// </summary>
+    public sealed record PermissionRequirement(IReadOnlyList<string> AnyOf, bool AllowSystemTokens = false) : IAuthorizationRequirement
     {
-        public string Describe() => AnyOf.Count == 0
+        public string Describe(bool hasWorkspace) => !AllowSystemTokens && !hasWorkspace
             ? "This endpoint needs a workspace token; system tokens have no workspace."
             : $"This token lacks the permission needed: {string.Join(" or ", AnyOf.Select(p => $"'{p}'"))}.";
     }
@@ -36,7 +41,7 @@ public static class AuthSetup
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
         {
             var user = context.User;
-            if (user.WorkspaceIdOrNull() is not null &&
+            if ((requirement.AllowSystemTokens || user.WorkspaceIdOrNull() is not null) && user.Identity?.IsAuthenticated == true &&
                 (requirement.AnyOf.Count == 0 || requirement.AnyOf.Any(p => user.HasClaim(BearerTokenHandler.PermissionClaim, p))))
                 context.Succeed(requirement);
             return Task.CompletedTask;
@@ -52,7 +57,7 @@ public static class AuthSetup
         {
             if (!result.Forbidden) return _default.HandleAsync(next, http, policy, result);
             var needed = result.AuthorizationFailure?.FailedRequirements.OfType<PermissionRequirement>().FirstOrDefault();
-            return ApiError.WriteAsync(http, 401, "unauthorized", needed?.Describe() ?? "This token may not do this.");
+            return ApiError.WriteAsync(http, 401, "unauthorized", needed?.Describe(http.User.WorkspaceIdOrNull() is not null) ?? "This token may not do this.");
         }
     }
 }

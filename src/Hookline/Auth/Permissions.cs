@@ -16,4 +16,5 @@ public static class Policies
     public const string AnyWorkspaceToken = "any-workspace-token";
     public const string ConfigRead = "config-read";
     public const string ConfigWrite = "config-write";
+    public const string EventsPublish = "events-publish";
 }

@@ -12,6 +12,10 @@ public static class Startup
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Hookline.Startup");
         if (migration.Applied.Count > 0) logger.LogInformation("Database migrated from schema version {From} to {To}", migration.From, migration.To);
 
+        var time = services.GetRequiredService<TimeProvider>();
+        var secrets = await services.GetRequiredService<IWebhookStore>().AddMissingSecretsAsync(Delivery.Signing.NewSecret, time.GetUtcNow(), ct);
+        if (secrets > 0) logger.LogInformation("Gave {Count} webhooks created before signing existed a signing secret", secrets);
+
         var store = services.GetRequiredService<ITokenStore>();
         if (await store.AnyTokensAsync(ct)) return;
         var workspace = await store.EnsureWorkspaceAsync(Guid.NewGuid(), "default", ct);

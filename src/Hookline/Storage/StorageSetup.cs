@@ -13,6 +13,8 @@ public static class StorageSetup
         services.AddSingleton<IDatabase, SqliteDatabase>();
         services.AddSingleton<ITokenStore, SqliteTokenStore>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+        services.AddSingleton<IEventStore, SqliteEventStore>();
+        services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

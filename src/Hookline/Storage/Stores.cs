@@ -27,10 +27,18 @@ public interface IWebhookStore
 {
     Task<Webhook?> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
     Task<Page<Webhook>> ListAsync(Guid workspaceId, ListQuery query, CancellationToken ct = default);
-    Task InsertAsync(Webhook webhook, CancellationToken ct = default);
-    /// <summary>Replaces the editable fields; false when no such webhook exists in the workspace.</summary>
+    /// <summary>Stores a new webhook with its first signing secret.</summary>
+    Task InsertAsync(Webhook webhook, string secret, CancellationToken ct = default);
+    /// <summary>Replaces the editable fields (deactivating cancels the queue); false when no such webhook exists in the workspace.</summary>
     Task<bool> UpdateAsync(Webhook webhook, CancellationToken ct = default);
+    /// <summary>Deletes the webhook, its logs and secrets, and cancels its queued deliveries.</summary>
     Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
+    /// <summary>The current signing secret; null when no such webhook exists in the workspace.</summary>
+    Task<string?> GetSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
+    /// <summary>Makes <paramref name="secret"/> current; the old one keeps signing until <paramref name="oldExpiresOn"/>.</summary>
+    Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn, CancellationToken ct = default);
+    /// <summary>Gives every webhook without a current secret one (webhooks created before signing existed).</summary>
+    Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default);
     Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default);
     Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default);
 }

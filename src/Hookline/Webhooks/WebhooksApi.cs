@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Hookline.Api;
 using Hookline.Auth;
 using Hookline.Storage;
@@ -18,9 +17,7 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/webhooks").WithTags("Webhooks").WithMetadata(
-            new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorResponse), ["application/json"]),
-            new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorResponse), ["application/json"]));
+        var group = routes.MapGroup("/api/v1/webhooks").WithTags("Webhooks").ProducesErrors(401, 429);
 
         group.MapGet("/", ListAsync).WithName("GetWebhooks").WithSummary("Returns all configured webhooks.")
             .WithListParameters().Produces<ErrorResponse>(400).RequireAuthorization(Policies.ConfigRead);
@@ -69,7 +66,7 @@ public static class WebhooksApi
         var webhook = new Webhook(Guid.NewGuid(), http.User.WorkspaceId(), form!.Name, form.Uri, form.Language, form.Events,
             form.IsActive, form.OnlyTriggerForMainEntityChanges, form.AuthenticationType, form.Authentication, receiverType,
             null, now, by, now, by);
-        await store.InsertAsync(webhook, ct);
+        await store.InsertAsync(webhook, Delivery.Signing.NewSecret(), ct);
         return TypedResults.Ok(WebhookConfig.From(webhook));
     }
 
@@ -112,25 +109,11 @@ public static class WebhooksApi
     private static async Task<(WebhookConfigForm? Form, string ReceiverType, JsonHttpResult<ErrorResponse>? Error)> ReadFormAsync(
         HttpContext http, WebhookFormReader reader, CancellationToken ct)
     {
-        if (!http.Request.HasJsonContentType())
-            return (null, "", ApiError.Create(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json)."));
-        // Read whole (Kestrel bounds the size) so that invalid UTF-8 is refused here, not when a value is read.
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
-            return (null, "", ApiError.InvalidModel(http, "The body is not valid UTF-8."));
-        JsonDocument document;
-        try
+        var (body, error) = await JsonBody.ReadAsync(http, JsonBody.DefaultMaxBytes, ct);
+        if (error is not null) return (null, "", error);
+        using (body)
         {
-            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e)
-        {
-            return (null, "", ApiError.InvalidModel(http, $"The body is not valid JSON: {e.Message}"));
-        }
-        using (document)
-        {
-            var result = reader.Read(document.RootElement);
+            var result = reader.Read(body!.Document.RootElement);
             return result.Form is null
                 ? (null, result.ReceiverType, ApiError.Validation(http, result.Errors))
                 : (result.Form, result.ReceiverType, null);

@@ -1,10 +1,11 @@
 using Dapper;
 using Hookline.Api.Querying;
+using Microsoft.Data.Sqlite;
 using static Hookline.Storage.Sqlite.SqliteValues;
 
 namespace Hookline.Storage.Sqlite;
 
-public sealed class SqliteWebhookStore(SqliteDb db) : IWebhookStore
+public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhookStore
 {
     private const string Columns =
         "id, workspace_id, name, uri, language, events, is_active, only_main_entity, authentication_type, authentication, " +
@@ -30,27 +31,39 @@ public sealed class SqliteWebhookStore(SqliteDb db) : IWebhookStore
         return new(page.Items.Select(r => r.ToWebhook()).ToList(), page.Total);
     }
 
-    public async Task InsertAsync(Webhook w, CancellationToken ct = default)
+    public async Task InsertAsync(Webhook w, string secret, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
         await c.ExecuteAsync(
             $"""
              INSERT INTO webhooks ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Uri, @Language, @Events, @IsActive,
                @OnlyMain, @AuthenticationType, @Authentication, @ReceiverType, @LastFailureReason, @CreatedOn, @CreatedBy,
                @UpdatedOn, @UpdatedBy);
-             """, Parameters(w));
+             """, Parameters(w), tx);
+        await InsertSecretAsync(c, tx, Id(w.Id), secret, Time(w.CreatedOn));
+        await tx.CommitAsync(ct);
     }
+
+    private static Task InsertSecretAsync(SqliteConnection c, SqliteTransaction tx, string webhookId, string secret, long now) =>
+        c.ExecuteAsync(
+            "INSERT INTO webhook_secrets (id, webhook_id, secret, created_on, expires_on) VALUES (@Id, @webhookId, @secret, @now, NULL);",
+            new { Id = Id(Guid.NewGuid()), webhookId, secret, now }, tx);
 
     public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(
+        await using var tx = c.BeginTransaction(deferred: false);
+        var updated = await c.ExecuteAsync(
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
               only_main_entity = @OnlyMain, authentication_type = @AuthenticationType, authentication = @Authentication,
               receiver_type = @ReceiverType, updated_on = @UpdatedOn, updated_by = @UpdatedBy
             WHERE workspace_id = @WorkspaceId AND id = @Id;
-            """, Parameters(w)) == 1;
+            """, Parameters(w), tx) == 1;
+        if (updated && !w.IsActive) await SqliteDeliveryStore.CancelPendingAsync(c, tx, Id(w.Id), Time(w.UpdatedOn));
+        await tx.CommitAsync(ct);
+        return updated;
     }
 
     public async Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
@@ -60,9 +73,52 @@ public sealed class SqliteWebhookStore(SqliteDb db) : IWebhookStore
         var args = new { WorkspaceId = Id(workspaceId), Id = Id(id) };
         var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;", args, tx);
         if (deleted == 1)
+        {
             await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @WorkspaceId AND webhook_id = @Id;", args, tx);
+            await SqliteDeliveryStore.CancelPendingAsync(c, tx, Id(id), Time(time.GetUtcNow()));
+        }
         await tx.CommitAsync(ct);
         return deleted == 1;
+    }
+
+    public async Task<string?> GetSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<string?>(
+            """
+            SELECT s.secret FROM webhook_secrets s JOIN webhooks w ON w.id = s.webhook_id
+            WHERE w.workspace_id = @WorkspaceId AND w.id = @Id AND s.expires_on IS NULL;
+            """, new { WorkspaceId = Id(workspaceId), Id = Id(id) });
+    }
+
+    public async Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn,
+        CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var exists = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;",
+            new { WorkspaceId = Id(workspaceId), Id = Id(id) }, tx);
+        if (exists == 0) return false;
+        var args = new { Id = Id(id), Now = Time(now), Expires = Time(oldExpiresOn) };
+        await c.ExecuteAsync("DELETE FROM webhook_secrets WHERE webhook_id = @Id AND expires_on IS NOT NULL AND expires_on <= @Now;", args, tx);
+        await c.ExecuteAsync(
+            oldExpiresOn > now
+                ? "UPDATE webhook_secrets SET expires_on = @Expires WHERE webhook_id = @Id AND expires_on IS NULL;"
+                : "DELETE FROM webhook_secrets WHERE webhook_id = @Id AND expires_on IS NULL;", args, tx);
+        await InsertSecretAsync(c, tx, Id(id), secret, Time(now));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var missing = (await c.QueryAsync<string>(
+            "SELECT id FROM webhooks WHERE id NOT IN (SELECT webhook_id FROM webhook_secrets WHERE expires_on IS NULL);", transaction: tx)).AsList();
+        foreach (var id in missing) await InsertSecretAsync(c, tx, id, newSecret(), Time(now));
+        await tx.CommitAsync(ct);
+        return missing.Count;
     }
 
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)

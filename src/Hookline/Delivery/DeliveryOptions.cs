@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hookline.Delivery;
+
+public sealed class DeliveryOptions : IValidatableObject
+{
+    public const string Section = "Hookline:Delivery";
+
+    /// <summary>How long a receiver has to answer; a 2xx within it is success (awork: 30 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The wait before each retry, ±10 % jitter; its length is the number of retries (awork: 10).</summary>
+    public List<TimeSpan> RetrySchedule { get; set; } = [];
+
+    public static readonly TimeSpan[] DefaultRetrySchedule =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5),
+        TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2),
+        TimeSpan.FromHours(4), TimeSpan.FromHours(8),
+    ];
+
+    /// <summary>Configured entries replace the default schedule (a bound list would otherwise be appended to it).</summary>
+    public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule.Count > 0 ? RetrySchedule : DefaultRetrySchedule;
+
+    public int MaxAttempts => 1 + EffectiveRetrySchedule.Count;
+
+    [Range(1, 1000)] public int PauseAfterConsecutiveFailures { get; set; } = 10;
+
+    /// <summary>How long a claimed delivery is held before another worker may take it; longer than <see cref="Timeout"/>.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Loopback, private, link-local and metadata addresses are refused unless this is true (true in Development).</summary>
+    public bool? AllowPrivateNetworks { get; set; }
+
+    /// <summary>Deliveries in flight at once in this process.</summary>
+    [Range(1, 10_000)] public int Concurrency { get; set; } = 64;
+
+    /// <summary>The backstop: how often workers look for due deliveries when nothing wakes them.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a rotated-out signing secret keeps signing alongside the new one (may be zero).</summary>
+    public TimeSpan SecretGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Longest <c>Retry-After</c> honoured from a 429 or 503.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    {
+        if (Timeout <= TimeSpan.Zero) yield return new("Hookline:Delivery:Timeout must be positive.");
+        if (Lease <= Timeout) yield return new("Hookline:Delivery:Lease must be longer than Hookline:Delivery:Timeout.");
+        if (RetrySchedule.Any(t => t < TimeSpan.Zero)) yield return new("Hookline:Delivery:RetrySchedule entries must not be negative.");
+        if (PollInterval <= TimeSpan.Zero) yield return new("Hookline:Delivery:PollInterval must be positive.");
+        if (SecretGracePeriod < TimeSpan.Zero) yield return new("Hookline:Delivery:SecretGracePeriod must not be negative.");
+        if (LogRetention <= TimeSpan.Zero || PruneInterval <= TimeSpan.Zero) yield return new("Log retention and prune interval must be positive.");
+    }
+}

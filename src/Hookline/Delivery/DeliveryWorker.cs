@@ -1,0 +1,128 @@
+using System.Threading.Channels;
+using Hookline.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Hookline.Delivery;
+
+/// <summary>
+/// Claims due deliveries as leases, sends them (up to <see cref="DeliveryOptions.Concurrency"/> at once, no transaction
+/// open meanwhile), and hands results to one writer that records them in batches. Woken by <see cref="DeliverySignal"/>.
+/// </summary>
+public sealed class DeliveryWorker(
+    IDeliveryStore store, WebhookSender sender, DeliverySignal signal, IOptionsMonitor<DeliveryOptions> options,
+    TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private const int MaxResultBatch = 256;
+    private readonly Channel<AttemptResult> _results = Channel.CreateUnbounded<AttemptResult>(new() { SingleReader = true });
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var o = options.CurrentValue;
+        var slots = new SemaphoreSlim(o.Concurrency, o.Concurrency);
+        var writer = Task.Run(WriteResultsAsync, CancellationToken.None);
+        var inFlight = new HashSet<Task>();
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stopping);
+                var free = slots.CurrentCount + 1;
+                IReadOnlyList<ClaimedDelivery> claimed;
+                try
+                {
+                    claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Claiming deliveries failed; trying again shortly");
+                    slots.Release();
+                    await Task.Delay(options.CurrentValue.PollInterval, time, stopping);
+                    continue;
+                }
+                if (claimed.Count == 0)
+                {
+                    slots.Release();
+                    await WaitForWorkAsync(stopping);
+                    continue;
+                }
+                for (var i = 1; i < claimed.Count; i++) await slots.WaitAsync(stopping); // free by construction: only this loop takes slots
+                lock (inFlight) inFlight.RemoveWhere(t => t.IsCompleted);
+                foreach (var delivery in claimed)
+                {
+                    var task = AttemptAsync(delivery, slots);
+                    lock (inFlight) inFlight.Add(task);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        finally
+        {
+            // Graceful stop: attempts in flight finish (each within its timeout) and their results are written.
+            Task[] pending;
+            lock (inFlight) pending = inFlight.ToArray();
+            await Task.WhenAll(pending);
+            _results.Writer.Complete();
+            await writer;
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stopping)
+    {
+        var o = options.CurrentValue;
+        var wait = o.PollInterval;
+        var next = await store.NextDueAsync(stopping);
+        if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
+        if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
+    }
+
+    private async Task AttemptAsync(ClaimedDelivery delivery, SemaphoreSlim slots)
+    {
+        try
+        {
+            var (outcome, message) = await sender.SendAsync(delivery, CancellationToken.None);
+            var o = options.CurrentValue;
+            var now = time.GetUtcNow();
+            var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.EffectiveRetrySchedule, o.MaxRetryAfter, Random.Shared);
+            var pause = outcome.Gone ? $"Paused: the receiver answered 410 Gone. Last failure: {outcome.Reason}" : null;
+            await _results.Writer.WriteAsync(new AttemptResult(delivery, outcome.Success, outcome.ResponseCode, outcome.Reason, message,
+                outcome.ResponseBody, outcome.DurationMs, now, retryAt, pause));
+        }
+        catch (Exception e)
+        {
+            // The lease expires and the delivery is tried again: at-least-once, never lost.
+            logger.LogError(e, "Delivery {DeliveryId} failed unexpectedly; it will be retried after its lease", delivery.Id);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task WriteResultsAsync()
+    {
+        var batch = new List<AttemptResult>(MaxResultBatch);
+        while (await _results.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxResultBatch && _results.Reader.TryRead(out var result)) batch.Add(result);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await store.CompleteAsync(batch, options.CurrentValue.PauseAfterConsecutiveFailures);
+                    break;
+                }
+                catch (Exception e) when (attempt < 5)
+                {
+                    logger.LogWarning(e, "Recording {Count} delivery results failed (try {Attempt}); retrying", batch.Count, attempt);
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Recording {Count} delivery results failed; their leases will expire and they will be sent again", batch.Count);
+                    break;
+                }
+            }
+            batch.Clear();
+        }
+    }
+}

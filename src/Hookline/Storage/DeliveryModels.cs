@@ -1,0 +1,36 @@
+namespace Hookline.Storage;
+
+// Rows of the delivery pipeline: events in, deliveries claimed, attempts recorded.
+
+public sealed record NewEvent(Guid Id, Guid WorkspaceId, string EventType, bool IsMainEntityChange, string Payload, DateTimeOffset CreatedOn);
+
+public sealed record IngestedEvent(Guid Id, int Deliveries);
+
+/// <summary>An <c>Idempotency-Key</c>: a repeat inside the window replays the first answer; another body is refused.</summary>
+public sealed record IdempotencyKey(string Scope, string Key, string RequestHash, DateTimeOffset CreatedOn, DateTimeOffset NotBefore);
+
+public enum IngestStatus { Accepted, Replayed, KeyReused }
+
+public sealed record IngestOutcome(IngestStatus Status, string Response);
+
+public enum DeliveryStatus { Pending = 0, Succeeded = 1, Exhausted = 2, Cancelled = 3 }
+
+/// <summary>Where and how a webhook wants its deliveries; secrets newest first.</summary>
+public sealed record WebhookTarget(
+    Guid Id, Guid WorkspaceId, string Uri, string ReceiverType, string? Language, string AuthenticationType,
+    string? Authentication, IReadOnlyList<string> Secrets);
+
+/// <summary>A delivery this worker holds a lease on. <see cref="LeaseToken"/> fences its result.</summary>
+public sealed record ClaimedDelivery(
+    long Id, string MessageId, Guid EventId, string EventType, string Payload, int Attempt, int MaxAttempts, long LeaseToken,
+    WebhookTarget Target);
+
+/// <summary>What one attempt did, and what follows from it.</summary>
+public sealed record AttemptResult(
+    ClaimedDelivery Delivery, bool Success, int ResponseCode, string? Reason, string Message, string? ResponseBody,
+    int DurationMs, DateTimeOffset At, DateTimeOffset? RetryAt, string? PauseReason);
+
+public sealed record DeliveryState(long Id, string MessageId, Guid WebhookId, DeliveryStatus Status, int Attempts, int MaxAttempts,
+    DateTimeOffset DueAt, DateTimeOffset? LeaseUntil);
+
+public sealed record PruneResult(int Logs, int Deliveries, int Events, int IdempotencyKeys);

@@ -1,0 +1,41 @@
+namespace Hookline.Storage;
+
+public interface IEventStore
+{
+    /// <summary>
+    /// Commits the events and one pending delivery per matching webhook (active, subscribed, and not restricted to
+    /// main-entity changes when the event is not one) in one transaction. With a key, a repeat replays the stored answer.
+    /// </summary>
+    Task<IngestOutcome> IngestAsync(IReadOnlyList<NewEvent> events, IdempotencyKey? key, int maxAttempts,
+        Func<IReadOnlyList<IngestedEvent>, string> response, CancellationToken ct = default);
+}
+
+public interface IDeliveryStore
+{
+    /// <summary>Leases up to <paramref name="max"/> due deliveries whose lease is free or expired.</summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct = default);
+
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Records attempts in one transaction: a log row each, the delivery's next state and the webhook's failure count,
+    /// pausing it (and cancelling its queue) when <see cref="AttemptResult.PauseReason"/> is set or the count reaches
+    /// <paramref name="pauseAfter"/>. A result whose lease token no longer matches is dropped. Returns how many applied.
+    /// </summary>
+    Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, CancellationToken ct = default);
+
+    /// <summary>Re-queues one delivery (same message id) with a fresh set of attempts; false when not found.</summary>
+    Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Re-queues every exhausted or cancelled delivery of the webhook created since <paramref name="since"/>.</summary>
+    Task<int> RecoverAsync(Guid workspaceId, Guid webhookId, DateTimeOffset since, int extraAttempts, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>The delivery behind a log row: (false, null) when no such log exists; (true, null) for a test send.</summary>
+    Task<(bool Found, long? DeliveryId)> FindDeliveryOfLogAsync(Guid workspaceId, Guid webhookId, Guid logId, CancellationToken ct = default);
+
+    Task<WebhookTarget?> GetTargetAsync(Guid workspaceId, Guid webhookId, DateTimeOffset now, CancellationToken ct = default);
+
+    Task<DeliveryState?> GetAsync(long id, CancellationToken ct = default);
+
+    Task<PruneResult> PruneAsync(DateTimeOffset logsBefore, DateTimeOffset keysBefore, CancellationToken ct = default);
+}

@@ -1,0 +1,213 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using static Hookline.Storage.Sqlite.SqliteValues;
+
+namespace Hookline.Storage.Sqlite;
+
+public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
+{
+    private const int PruneBatch = 5000;
+
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct = default)
+    {
+        var token = Random.Shared.NextInt64(1, long.MaxValue);
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var claimed = (await c.QueryAsync<ClaimRow>(
+            """
+            UPDATE deliveries SET lease_until = @Until, lease_token = @Token
+            WHERE id IN (SELECT id FROM deliveries
+                         WHERE status = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now)
+                         ORDER BY due_at LIMIT @Max)
+            RETURNING id, message_id, event_id, webhook_id, attempts, max_attempts;
+            """, new { Until = Time(now + lease), Token = token, Now = Time(now), Max = max }, tx)).AsList();
+        if (claimed.Count == 0) { await tx.CommitAsync(ct); return []; }
+
+        var events = (await c.QueryAsync<EventRow>("SELECT id, event_type, payload FROM events WHERE id IN @Ids;",
+            new { Ids = claimed.Select(d => d.EventId).Distinct() }, tx)).ToDictionary(e => e.Id);
+        var targets = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now);
+        await tx.CommitAsync(ct);
+
+        return claimed.Select(d => new ClaimedDelivery(d.Id, d.MessageId, Guid.Parse(d.EventId), events[d.EventId].EventType,
+            events[d.EventId].Payload, (int)d.Attempts + 1, (int)d.MaxAttempts, token, targets[d.WebhookId])).ToList();
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var next = await c.ExecuteScalarAsync<long?>(
+            "SELECT MIN(MAX(due_at, COALESCE(lease_until, 0))) FROM deliveries WHERE status = 0;");
+        return Time(next);
+    }
+
+    public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var applied = 0;
+        foreach (var r in results)
+        {
+            var d = r.Delivery;
+            var at = Time(r.At);
+            var updated = await c.ExecuteAsync(
+                """
+                UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, lease_token = NULL,
+                  status = CASE WHEN status <> 0 THEN status WHEN @Success = 1 THEN 1 WHEN @RetryAt IS NOT NULL THEN 0 ELSE 2 END,
+                  due_at = CASE WHEN status = 0 AND @RetryAt IS NOT NULL THEN @RetryAt ELSE due_at END,
+                  completed_on = CASE WHEN status <> 0 THEN completed_on WHEN @Success = 1 OR @RetryAt IS NULL THEN @At ELSE NULL END
+                WHERE id = @Id AND lease_token = @Token;
+                """, new { d.Id, Token = d.LeaseToken, Success = r.Success ? 1 : 0, RetryAt = Time(r.RetryAt), At = at }, tx);
+            if (updated == 0) continue; // fenced: another worker owns this delivery now
+            applied++;
+
+            await c.ExecuteAsync(
+                """
+                INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
+                  is_successful, duration_ms, response_body, created_on, delivery_id)
+                VALUES (@LogId, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt, @Message, @ResponseCode, @Reason,
+                  @Success, @DurationMs, @ResponseBody, @At, @Id);
+                """,
+                new
+                {
+                    LogId = Id(Guid.NewGuid()), WorkspaceId = Id(d.Target.WorkspaceId), WebhookId = Id(d.Target.Id),
+                    EventId = Id(d.EventId), d.EventType, d.Attempt, r.Message, r.ResponseCode, r.Reason,
+                    Success = r.Success ? 1 : 0, r.DurationMs, r.ResponseBody, At = at, d.Id,
+                }, tx);
+            await UpdateWebhookAsync(c, tx, r, pauseAfter);
+        }
+        await tx.CommitAsync(ct);
+        return applied;
+    }
+
+    private static async Task UpdateWebhookAsync(SqliteConnection c, SqliteTransaction tx, AttemptResult r, int pauseAfter)
+    {
+        var webhookId = Id(r.Delivery.Target.Id);
+        if (r.Success)
+        {
+            await c.ExecuteAsync("UPDATE webhooks SET consecutive_failures = 0 WHERE id = @webhookId AND consecutive_failures <> 0;",
+                new { webhookId }, tx);
+            return;
+        }
+        var state = await c.QuerySingleOrDefaultAsync<(long Failures, long IsActive)>(
+            """
+            UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, last_failure_reason = @Reason
+            WHERE id = @webhookId RETURNING consecutive_failures, is_active;
+            """, new { webhookId, r.Reason }, tx);
+        if (state.IsActive == 0 || (r.PauseReason is null && state.Failures < pauseAfter)) return;
+
+        var why = r.PauseReason ?? $"Paused after {state.Failures} consecutive failed attempts. Last failure: {r.Reason}";
+        await c.ExecuteAsync("UPDATE webhooks SET is_active = 0, last_failure_reason = @why WHERE id = @webhookId;", new { webhookId, why }, tx);
+        await CancelPendingAsync(c, tx, webhookId, Time(r.At));
+    }
+
+    /// <summary>Cancels the webhook's queue. Leases stay, so an attempt already in flight still records its log row.</summary>
+    internal static Task CancelPendingAsync(SqliteConnection c, SqliteTransaction tx, string webhookId, long at) =>
+        c.ExecuteAsync("UPDATE deliveries SET status = 3, completed_on = @at WHERE webhook_id = @webhookId AND status = 0;",
+            new { webhookId, at }, tx);
+
+    public async Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now,
+        CancellationToken ct = default) =>
+        await RequeueAsync("id = @DeliveryId", workspaceId, webhookId, new { DeliveryId = deliveryId }, extraAttempts, now, ct) == 1;
+
+    public Task<int> RecoverAsync(Guid workspaceId, Guid webhookId, DateTimeOffset since, int extraAttempts, DateTimeOffset now,
+        CancellationToken ct = default) =>
+        RequeueAsync("status IN (2, 3) AND created_on >= @Since", workspaceId, webhookId, new { Since = Time(since) }, extraAttempts, now, ct);
+
+    private async Task<int> RequeueAsync(string condition, Guid workspaceId, Guid webhookId, object extra, int extraAttempts,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var args = new DynamicParameters(extra);
+        args.AddDynamicParams(new { WorkspaceId = Id(workspaceId), WebhookId = Id(webhookId), Extra = extraAttempts, Now = Time(now) });
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(
+            $"""
+             UPDATE deliveries SET status = 0, due_at = @Now, lease_until = NULL, lease_token = NULL, completed_on = NULL,
+               max_attempts = attempts + @Extra
+             WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition};
+             """, args);
+    }
+
+    public async Task<(bool Found, long? DeliveryId)> FindDeliveryOfLogAsync(Guid workspaceId, Guid webhookId, Guid logId,
+        CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = (await c.QueryAsync<long?>(
+            "SELECT delivery_id FROM webhook_logs WHERE id = @LogId AND workspace_id = @WorkspaceId AND webhook_id = @WebhookId;",
+            new { LogId = Id(logId), WorkspaceId = Id(workspaceId), WebhookId = Id(webhookId) })).AsList();
+        return rows.Count == 0 ? (false, null) : (true, rows[0]);
+    }
+
+    public async Task<WebhookTarget?> GetTargetAsync(Guid workspaceId, Guid webhookId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var targets = await TargetsAsync(c, null, [Id(webhookId)], now);
+        return targets.TryGetValue(Id(webhookId), out var t) && t.WorkspaceId == workspaceId ? t : null;
+    }
+
+    public async Task<DeliveryState?> GetAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<StateRow>(
+            "SELECT id, message_id, webhook_id, status, attempts, max_attempts, due_at, lease_until FROM deliveries WHERE id = @id;", new { id });
+        return row is null ? null : new DeliveryState(row.Id, row.MessageId, Guid.Parse(row.WebhookId), (DeliveryStatus)row.Status,
+            (int)row.Attempts, (int)row.MaxAttempts, Time(row.DueAt), Time(row.LeaseUntil));
+    }
+
+    public async Task<PruneResult> PruneAsync(DateTimeOffset logsBefore, DateTimeOffset keysBefore, CancellationToken ct = default)
+    {
+        var before = Time(logsBefore);
+        var logs = await DeleteInBatchesAsync("webhook_logs", "created_on < @before", new { before }, ct);
+        var deliveries = await DeleteInBatchesAsync("deliveries", "status <> 0 AND completed_on < @before", new { before }, ct);
+        var events = await DeleteInBatchesAsync("events",
+            "created_on < @before AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", new { before }, ct);
+        var keys = await DeleteInBatchesAsync("idempotency_keys", "created_on < @keysBefore", new { keysBefore = Time(keysBefore) }, ct);
+        return new PruneResult(logs, deliveries, events, keys);
+    }
+
+    /// <summary>Deletes in short transactions so that pruning never holds the writer lock for long.</summary>
+    private async Task<int> DeleteInBatchesAsync(string table, string condition, object args, CancellationToken ct)
+    {
+        var total = 0;
+        await using var c = await db.OpenAsync(ct);
+        while (!ct.IsCancellationRequested)
+        {
+            var deleted = await c.ExecuteAsync(
+                $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {PruneBatch});", args);
+            total += deleted;
+            if (deleted < PruneBatch) break;
+        }
+        return total;
+    }
+
+    private static async Task<Dictionary<string, WebhookTarget>> TargetsAsync(SqliteConnection c, SqliteTransaction? tx,
+        IEnumerable<string> webhookIds, DateTimeOffset now)
+    {
+        var ids = webhookIds.ToList();
+        var secrets = (await c.QueryAsync<(string WebhookId, string Secret)>(
+                """
+                SELECT webhook_id, secret FROM webhook_secrets
+                WHERE webhook_id IN @ids AND (expires_on IS NULL OR expires_on > @now) ORDER BY created_on DESC;
+                """, new { ids, now = Time(now) }, tx))
+            .ToLookup(s => s.WebhookId, s => s.Secret);
+        var rows = await c.QueryAsync<TargetRow>(
+            "SELECT id, workspace_id, uri, receiver_type, language, authentication_type, authentication FROM webhooks WHERE id IN @ids;",
+            new { ids }, tx);
+        return rows.ToDictionary(r => r.Id, r => new WebhookTarget(Guid.Parse(r.Id), Guid.Parse(r.WorkspaceId), r.Uri, r.ReceiverType,
+            r.Language, r.AuthenticationType, r.Authentication, secrets[r.Id].ToList()));
+    }
+
+    private sealed record ClaimRow(long Id, string MessageId, string EventId, string WebhookId, long Attempts, long MaxAttempts);
+    private sealed record EventRow(string Id, string EventType, string Payload);
+    private sealed record StateRow(long Id, string MessageId, string WebhookId, long Status, long Attempts, long MaxAttempts, long DueAt, long? LeaseUntil);
+
+    private sealed class TargetRow
+    {
+        public string Id { get; init; } = "";
+        public string WorkspaceId { get; init; } = "";
+        public string Uri { get; init; } = "";
+        public string ReceiverType { get; init; } = "";
+        public string? Language { get; init; }
+        public string AuthenticationType { get; init; } = "";
+        public string? Authentication { get; init; }
+    }
+}
