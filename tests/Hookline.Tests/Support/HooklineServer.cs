@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Hookline.Tests.Support;
+
+/// <summary>Hookline as a separate OS process on a loopback port, so a test can SIGKILL it and start it again.</summary>
+public sealed class HooklineServer : IDisposable
+{
+    private readonly Process _process;
+
+    private HooklineServer(Process process, string url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public static async Task<HooklineServer> StartAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(HooklineProcess.Dll);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        info.Environment["ASPNETCORE_URLS"] = url;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"Hookline exited at start with code {process.ExitCode}.");
+            try
+            {
+                if ((await http.GetAsync($"{url}/health/ready")).StatusCode == HttpStatusCode.OK) return new HooklineServer(process, url);
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > deadline) { process.Kill(true); throw new TimeoutException("Hookline did not become ready."); }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
