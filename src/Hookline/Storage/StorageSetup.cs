@@ -7,7 +7,6 @@ public static class StorageSetup
 {
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SqliteDb>();
         services.AddSingleton<IDatabase, SqliteDatabase>();

@@ -349,4 +349,24 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.All(logs, l => Assert.Equal(4096, l.ResponseBody!.Length));
         Assert.All(logs, l => Assert.True(l.DurationMs >= 0));
     }
+
+    [Fact]
+    public async Task AGracefulStopLetsTheAttemptInFlightFinishAndRecordsIt()
+    {
+        var hook = await HookAsync();
+        _receiver.Respond = async (_, http) => { await Task.Delay(1000); await http.Response.WriteAsync("late but fine"); };
+        await _publisher.PublishAsync(TestEvents.Event());
+        await Eventually.TrueAsync(() => _receiver.Count == 1, what: "the attempt in flight");
+
+        var lifetime = _app.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var stopped = new TaskCompletionSource();
+        lifetime.ApplicationStopped.Register(() => stopped.SetResult());
+        lifetime.StopApplication();
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var logs = await _app.Service<Hookline.Storage.IWebhookStore>().ListLogsAsync(_workspace, hook.Id,
+            new Hookline.Storage.ListQuery(null, WebhookFields.LogDefaultOrder, 1, 10));
+        var log = Assert.Single(logs.Items);
+        Assert.Equal((true, "late but fine"), (log.IsSuccessful, log.ResponseBody));
+    }
 }

@@ -6,6 +6,9 @@ namespace Hookline.Storage.Sqlite;
 /// <summary>Opens connections to the SQLite file, each set up the same way.</summary>
 public sealed class SqliteDb
 {
+    // Columns are snake_case, row types PascalCase; set here so that every user of the store gets it, DI or not.
+    static SqliteDb() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
     public SqliteDb(IOptions<DatabaseOptions> options)
     {
         var text = options.Value.ConnectionString;
