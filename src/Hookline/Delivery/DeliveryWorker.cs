@@ -83,9 +83,8 @@ public sealed class DeliveryWorker(
             var o = options.CurrentValue;
             var now = time.GetUtcNow();
             var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.EffectiveRetrySchedule, o.MaxRetryAfter, Random.Shared);
-            var pause = outcome.Gone ? $"Paused: the receiver answered 410 Gone. Last failure: {outcome.Reason}" : null;
             await _results.Writer.WriteAsync(new AttemptResult(delivery, outcome.Success, outcome.ResponseCode, outcome.Reason, message,
-                outcome.ResponseBody, outcome.DurationMs, now, retryAt, pause));
+                outcome.ResponseBody, outcome.DurationMs, now, retryAt, outcome.PauseReason));
         }
         catch (Exception e)
         {

@@ -3,19 +3,28 @@ using Hookline.Webhooks;
 
 namespace Hookline.Delivery;
 
-/// <summary>What goes over the wire for one delivery; <see cref="Signed"/> adds Standard Webhooks and auth headers.</summary>
-public sealed record RenderedRequest(byte[] Body, bool Signed);
+/// <summary>What goes over the wire for one delivery; <see cref="StandardWebhooksHeaders"/> adds webhook-id, -timestamp and -signature.</summary>
+public sealed record RenderedRequest(byte[] Body, bool StandardWebhooksHeaders);
 
-/// <summary>Turns a delivery into a request body for one kind of receiver (custom JSON now; Slack plugs in here).</summary>
+/// <summary>Turns a delivery into a request for one kind of receiver, and reads what its answers mean.</summary>
 public interface IDeliveryRenderer
 {
     string ReceiverType { get; }
+
     RenderedRequest Render(ClaimedDelivery delivery);
+
+    /// <summary>Non-null when this answer means the receiver is gone for good: the webhook is paused at once, saying why.</summary>
+    string? PauseReason(int statusCode, string? responseBody);
 }
 
 /// <summary>Custom receivers get awork's payload exactly as rendered at ingest, signed.</summary>
 public sealed class CustomRenderer : IDeliveryRenderer
 {
     public string ReceiverType => ReceiverTypes.Custom;
-    public RenderedRequest Render(ClaimedDelivery delivery) => new(System.Text.Encoding.UTF8.GetBytes(delivery.Payload), Signed: true);
+
+    public RenderedRequest Render(ClaimedDelivery delivery) =>
+        new(System.Text.Encoding.UTF8.GetBytes(delivery.Payload), StandardWebhooksHeaders: true);
+
+    public string? PauseReason(int statusCode, string? responseBody) =>
+        statusCode == 410 ? "Paused: the receiver answered 410 Gone, so it no longer wants these deliveries." : null;
 }

@@ -6,7 +6,7 @@ public static class RetryPolicy
     public static DateTimeOffset? Next(int attempt, int maxAttempts, SendOutcome outcome, DateTimeOffset now,
         IReadOnlyList<TimeSpan> schedule, TimeSpan maxRetryAfter, Random random)
     {
-        if (outcome.Success || outcome.Gone || attempt >= maxAttempts) return null;
+        if (outcome.Success || outcome.PauseReason is not null || attempt >= maxAttempts) return null;
         if (outcome.RetryAfter is { } asked)
             return now + TimeSpan.FromTicks(Math.Clamp(asked.Ticks, TimeSpan.TicksPerSecond, maxRetryAfter.Ticks));
         var step = schedule.Count == 0 ? TimeSpan.Zero : schedule[Math.Min(attempt - 1, schedule.Count - 1)];

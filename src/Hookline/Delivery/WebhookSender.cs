@@ -9,7 +9,7 @@ namespace Hookline.Delivery;
 
 /// <summary>What one HTTP attempt came to.</summary>
 public sealed record SendOutcome(bool Success, int ResponseCode, string? Reason, string? ResponseBody, int DurationMs,
-    TimeSpan? RetryAfter = null, bool Gone = false);
+    TimeSpan? RetryAfter = null, string? PauseReason = null);
 
 /// <summary>Posts one delivery: renders it, signs it, sends it within the timeout, and says what happened. Never throws for the receiver's faults.</summary>
 public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
@@ -23,21 +23,22 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
 
     public async Task<(SendOutcome Outcome, string Message)> SendAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
-        var rendered = (_renderers.GetValueOrDefault(delivery.Target.ReceiverType) ?? _renderers[Webhooks.ReceiverTypes.Custom]).Render(delivery);
+        var renderer = _renderers.GetValueOrDefault(delivery.Target.ReceiverType) ?? _renderers[Webhooks.ReceiverTypes.Custom];
+        var rendered = renderer.Render(delivery);
         var message = Encoding.UTF8.GetString(rendered.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Target.Uri) { Content = new ByteArrayContent(rendered.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
-        if (rendered.Signed)
+        if (rendered.StandardWebhooksHeaders)
         {
             var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
             request.Headers.TryAddWithoutValidation("webhook-id", delivery.MessageId);
             request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString());
             if (delivery.Target.Secrets.Count > 0)
                 request.Headers.TryAddWithoutValidation("webhook-signature", Signing.Header(delivery.Target.Secrets, delivery.MessageId, timestamp, rendered.Body));
-            if (delivery.Target is { AuthenticationType: "header", Authentication: { } auth } && auth.IndexOf('=') is var split and > 0)
-                request.Headers.TryAddWithoutValidation(auth[..split], auth[(split + 1)..]);
         }
+        if (delivery.Target is { AuthenticationType: "header", Authentication: { } auth } && auth.IndexOf('=') is var split and > 0)
+            request.Headers.TryAddWithoutValidation(auth[..split], auth[(split + 1)..]);
 
         var timeout = options.CurrentValue.Timeout;
         var clock = Stopwatch.StartNew();
@@ -49,8 +50,8 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
             var body = await ReadPrefixAsync(response.Content, cts.Token);
             var code = (int)response.StatusCode;
             var success = code is >= 200 and < 300;
-            return (new SendOutcome(success, code, success ? null : Describe(response), body, Elapsed(clock),
-                code is 429 or 503 ? RetryAfter(response) : null, Gone: code == 410), message);
+            return (new SendOutcome(success, code, success ? null : Describe(response, body), body, Elapsed(clock),
+                code is 429 or 503 ? RetryAfter(response) : null, success ? null : renderer.PauseReason(code, body)), message);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -64,16 +65,14 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
         }
     }
 
-    private static string Describe(HttpResponseMessage response)
+    /// <summary>The status, and the start of a short plain-text answer (Slack says what is wrong that way: invalid_payload).</summary>
+    private static string Describe(HttpResponseMessage response, string? body)
     {
         var code = (int)response.StatusCode;
         var text = $"HTTP {code} {response.ReasonPhrase}".TrimEnd();
-        return code switch
-        {
-            >= 300 and < 400 => $"{text}: redirects are not followed; point the webhook at the final URL.",
-            410 => $"{text}: the receiver no longer wants these deliveries.",
-            _ => text,
-        };
+        if (code is >= 300 and < 400) return $"{text}: redirects are not followed; point the webhook at the final URL.";
+        var said = body?.Trim();
+        return said is { Length: > 0 and <= 200 } && !said.Contains('\n') && !said.StartsWith('<') ? $"{text}: {said}" : text;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

@@ -11,7 +11,7 @@ public sealed class RetryTests
 {
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan[] Schedule = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)];
-    private static SendOutcome Failed(TimeSpan? retryAfter = null, bool gone = false) => new(false, 500, "HTTP 500", null, 1, retryAfter, gone);
+    private static SendOutcome Failed(TimeSpan? retryAfter = null, string? pause = null) => new(false, 500, "HTTP 500", null, 1, retryAfter, pause);
 
     [Fact]
     public void EachRetryWaitsItsScheduledStepWithinTenPercentJitter()
@@ -31,7 +31,7 @@ public sealed class RetryTests
     public void NoRetryFollowsSuccessA410OrTheLastAttempt()
     {
         Assert.Null(RetryPolicy.Next(1, 4, new SendOutcome(true, 200, null, null, 1), Now, Schedule, TimeSpan.FromHours(1), new Random(1)));
-        Assert.Null(RetryPolicy.Next(1, 4, Failed(gone: true), Now, Schedule, TimeSpan.FromHours(1), new Random(1)));
+        Assert.Null(RetryPolicy.Next(1, 4, Failed(pause: "gone"), Now, Schedule, TimeSpan.FromHours(1), new Random(1)));
         Assert.Null(RetryPolicy.Next(4, 4, Failed(), Now, Schedule, TimeSpan.FromHours(1), new Random(1)));
     }
 
