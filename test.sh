@@ -1,15 +1,51 @@
 #!/usr/bin/env bash
-# Runs Hookline's whole test suite. Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Webhooks).
+# Runs Hookline's whole test suite: everything on SQLite, then the store, API and delivery suites again on a
+# private, throwaway PostgreSQL cluster (started here, torn down at exit). Extra arguments go to `dotnet test`.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH." >&2; exit 1; }
 
+# --- a private PostgreSQL: initdb in a temporary folder, a free port on 127.0.0.1, trust auth, gone at exit ---
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+PGBIN=$(pg_bin)
+if [ -z "$PGBIN" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "test.sh: installing Debian's postgresql package for the PostgreSQL tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    PGBIN=$(pg_bin)
+  fi
+  [ -n "$PGBIN" ] || { echo "test.sh: PostgreSQL is needed for the PostgreSQL tests: install it (Debian: sudo apt-get install postgresql)." >&2; exit 1; }
+fi
+# Debian starts a cluster of its own on install; ours is separate, so stop nothing and use a port of our own.
+PGTMP=$(mktemp -d /tmp/hookline-pg.XXXXXX)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }  # initdb refuses root
+[ "$(id -u)" -eq 0 ] && chown postgres "$PGTMP"
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
+cleanup() {
+  as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$PGTMP" "${log:-}"
+}
+trap cleanup EXIT
+as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null \
+  || { echo "test.sh: initdb failed" >&2; exit 1; }
+as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w start \
+  -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+  || { echo "test.sh: PostgreSQL did not start:" >&2; cat "$PGTMP/server.log" >&2; exit 1; }
+export HOOKLINE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
+echo "test.sh: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT (temporary)"
+
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-dotnet test Hookline.slnx --nologo "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+status=0
+echo "=== all suites on SQLite (and the store suite on both) ==="
+dotnet test Hookline.slnx --nologo "$@" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+echo "=== API, delivery and Slack suites on PostgreSQL ==="
+HOOKLINE_TEST_STORE=postgres dotnet test Hookline.slnx --nologo --no-build \
+  --filter "FullyQualifiedName~Hookline.Tests.Webhooks|FullyQualifiedName~Hookline.Tests.Auth|FullyQualifiedName~Hookline.Tests.Delivery.DeliveryTests|FullyQualifiedName~Hookline.Tests.Delivery.IngestTests|FullyQualifiedName~Hookline.Tests.Delivery.RetryTests|FullyQualifiedName~Hookline.Tests.Slack.SlackDeliveryTests" \
+  "$@" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # One plain closing line, whatever the runner printed: "N passed, N failed, N skipped".
 read -r passed failed skipped < <(awk '

@@ -13,7 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddErrorHandling();
-builder.Services.AddStorage();
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddHooklineAuth();
 builder.Services.AddWebhooks();
 builder.Services.AddEvents();
@@ -36,8 +36,11 @@ app.UseAuthentication();
 app.UseWorkspaceRateLimits();
 app.UseAuthorization();
 app.MapOperations();
-app.MapWebhooks().MapDeliveryActions();
-app.MapEvents();
+if (app.Configuration.GetValue("Hookline:Node:Api", true))
+{
+    app.MapWebhooks().MapDeliveryActions();
+    app.MapEvents();
+}
 await app.RunAsync();
 return 0;
 

@@ -13,7 +13,7 @@ public static class Cli
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddStorage();
+        builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSingleton<TokenService>();
         using var host = builder.Build();
         var services = host.Services;

@@ -24,6 +24,7 @@ public static class DeliverySetup
             })
             // The default handler logs request URIs, and a Slack webhook's URI is its secret.
             .RemoveAllLoggers();
+        services.AddOptions<Api.NodeOptions>().BindConfiguration(Api.NodeOptions.Section);
         if (configuration.GetValue("Hookline:Node:Worker", true))
         {
             services.AddHostedService<DeliveryWorker>();

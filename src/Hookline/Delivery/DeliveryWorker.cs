@@ -10,7 +10,7 @@ namespace Hookline.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     IDeliveryStore store, WebhookSender sender, DeliverySignal signal, IOptionsMonitor<DeliveryOptions> options,
-    TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+    IOptionsMonitor<Webhooks.SlackOptions> slack, IOptions<Api.NodeOptions> node, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private const int MaxResultBatch = 256;
     private readonly Channel<AttemptResult> _results = Channel.CreateUnbounded<AttemptResult>(new() { SingleReader = true });
@@ -30,7 +30,7 @@ public sealed class DeliveryWorker(
                 IReadOnlyList<ClaimedDelivery> claimed;
                 try
                 {
-                    claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, stopping);
+                    claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval, stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -107,7 +107,7 @@ public sealed class DeliveryWorker(
             {
                 try
                 {
-                    await store.CompleteAsync(batch, options.CurrentValue.PauseAfterConsecutiveFailures);
+                    await store.CompleteAsync(batch, options.CurrentValue.PauseAfterConsecutiveFailures, node.Value.Name);
                     break;
                 }
                 catch (Exception e) when (attempt < 5)

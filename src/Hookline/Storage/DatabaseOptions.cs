@@ -2,15 +2,30 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Hookline.Storage;
 
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : IValidatableObject
 {
     public const string Section = "Hookline:Database";
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
 
-    /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
-    [Required, RegularExpression("^(?i:sqlite)$", ErrorMessage = "Hookline:Database:Provider must be 'sqlite' (PostgreSQL support is not built yet).")]
-    public string Provider { get; set; } = "sqlite";
+    /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c> (for several nodes).</summary>
+    public string Provider { get; set; } = Sqlite;
 
-    /// <summary>For SQLite a connection string or a plain file path; relative paths are relative to the working directory.</summary>
-    [Required]
-    public string ConnectionString { get; set; } = "Data Source=data/hookline.db";
+    /// <summary>
+    /// For SQLite a connection string or a plain file path, relative to the working directory (default
+    /// <c>data/hookline.db</c>); for PostgreSQL an Npgsql connection string (required).
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    public string EffectiveConnectionString => ConnectionString ?? "Data Source=data/hookline.db";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    {
+        if (!string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase) && !IsPostgres)
+            yield return new($"Hookline:Database:Provider must be '{Sqlite}' or '{Postgres}', not '{Provider}'.");
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+            yield return new("Hookline:Database:ConnectionString is required with the postgres provider, e.g. Host=db;Username=hookline;Password=…;Database=hookline.");
+    }
 }

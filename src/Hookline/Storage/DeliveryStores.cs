@@ -12,8 +12,11 @@ public interface IEventStore
 
 public interface IDeliveryStore
 {
-    /// <summary>Leases up to <paramref name="max"/> due deliveries whose lease is free or expired.</summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct = default);
+    /// <summary>
+    /// Leases up to <paramref name="max"/> due deliveries whose lease is free or expired. Slack webhooks are paced: at
+    /// most one delivery each per <paramref name="slackPacing"/>; the rest of a burst waits its turn.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, CancellationToken ct = default);
 
     Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
 
@@ -21,8 +24,9 @@ public interface IDeliveryStore
     /// Records attempts in one transaction: a log row each, the delivery's next state and the webhook's failure count,
     /// pausing it (and cancelling its queue) when <see cref="AttemptResult.PauseReason"/> is set or the count reaches
     /// <paramref name="pauseAfter"/>. A result whose lease token no longer matches is dropped. Returns how many applied.
+    /// <paramref name="node"/> is recorded with each log row.
     /// </summary>
-    Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, CancellationToken ct = default);
+    Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default);
 
     /// <summary>Re-queues one delivery (same message id) with a fresh set of attempts; false when not found.</summary>
     Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now, CancellationToken ct = default);

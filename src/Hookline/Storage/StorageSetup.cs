@@ -1,3 +1,4 @@
+using Hookline.Storage.Postgres;
 using Hookline.Storage.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -5,15 +6,30 @@ namespace Hookline.Storage;
 
 public static class StorageSetup
 {
-    public static IServiceCollection AddStorage(this IServiceCollection services)
+    /// <summary>Registers the configured store: SQLite (embedded, one node) or PostgreSQL (several nodes).</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<SqliteDb>();
-        services.AddSingleton<IDatabase, SqliteDatabase>();
-        services.AddSingleton<ITokenStore, SqliteTokenStore>();
-        services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
-        services.AddSingleton<IEventStore, SqliteEventStore>();
-        services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (options.IsPostgres)
+        {
+            services.AddSingleton<PostgresDb>();
+            services.AddSingleton<IDatabase, PostgresDatabase>();
+            services.AddSingleton<ITokenStore, PostgresTokenStore>();
+            services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
+            services.AddSingleton<IEventStore, PostgresEventStore>();
+            services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
+            if (configuration.GetValue("Hookline:Node:Worker", true)) services.AddHostedService<PostgresWakeListener>();
+        }
+        else
+        {
+            services.AddSingleton<SqliteDb>();
+            services.AddSingleton<IDatabase, SqliteDatabase>();
+            services.AddSingleton<ITokenStore, SqliteTokenStore>();
+            services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+            services.AddSingleton<IEventStore, SqliteEventStore>();
+            services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+        }
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

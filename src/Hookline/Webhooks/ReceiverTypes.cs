@@ -11,6 +11,12 @@ public sealed class SlackOptions
     public List<string> Hosts { get; set; } = [];
 
     public IEnumerable<string> EffectiveHosts => Hosts.Count > 0 ? Hosts : DefaultHosts;
+
+    /// <summary>At most one message per Slack webhook in this time (Slack allows about one a second); bursts queue.</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Also send Standard Webhooks headers to Slack (off: Slack ignores them, and the URL is the secret).</summary>
+    public bool StandardWebhooksHeaders { get; set; }
 }
 
 /// <summary>Infers a webhook's receiver type from its URI, as awork does: Slack hosts are 'slack', all else 'custom'.</summary>

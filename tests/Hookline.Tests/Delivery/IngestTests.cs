@@ -168,13 +168,5 @@ public sealed class IngestTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, (await otherWorkspace.SendAsync(request)).StatusCode); // keys are per workspace
     }
 
-    private async Task<long> PendingAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_app.Database.Path}");
-        await c.OpenAsync();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM deliveries WHERE status = 0;";
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> PendingAsync() => _app.ScalarAsync<long>("SELECT COUNT(*) FROM deliveries WHERE status = 0;");
 }

@@ -4,13 +4,18 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hookline.Tests.Support;
 
-/// <summary>Hookline in-process over its own real SQLite file, which is deleted afterwards.</summary>
+/// <summary>
+/// Hookline in-process over its own real database, deleted afterwards: a SQLite file, or with
+/// HOOKLINE_TEST_STORE=postgres (as ./test.sh's second pass sets) a fresh database on the test PostgreSQL server.
+/// </summary>
 public sealed class HooklineFactory : WebApplicationFactory<Program>
 {
+    public const string StoreVariable = "HOOKLINE_TEST_STORE";
     private readonly Dictionary<string, string?> _settings;
 
     public HooklineFactory(Dictionary<string, string?>? settings = null, FakeTimeProvider? time = null)
@@ -20,15 +25,34 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
         // Tests make many requests within one (fake) second: limits are high unless a test sets its own.
         _settings = new() { ["Hookline:RateLimits:PerSecond"] = "1000000", ["Hookline:RateLimits:PerMinute"] = "60000000" };
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
-        _settings["Hookline:Database:ConnectionString"] = $"Data Source={Database.Path}";
+        if (Environment.GetEnvironmentVariable(StoreVariable) == "postgres")
+        {
+            Postgres = new PostgresTestDatabase();
+            _settings["Hookline:Database:Provider"] = "postgres";
+            _settings["Hookline:Database:ConnectionString"] = Postgres.ConnectionString;
+        }
+        else _settings["Hookline:Database:ConnectionString"] = $"Data Source={Database.Path}";
     }
 
     public TempDatabase Database { get; }
+    public PostgresTestDatabase? Postgres { get; }
+
+    /// <summary>Runs one query against whichever database this Hookline uses (plain SQL both understand).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        System.Data.Common.DbConnection c = Postgres is null
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database.Path}")
+            : new Npgsql.NpgsqlConnection(Postgres.ConnectionString);
+        await using (c) return await Dapper.SqlMapper.ExecuteScalarAsync<T>(c, sql) ?? throw new InvalidOperationException("no value");
+    }
     public FakeTimeProvider? Time { get; }
+    public CapturedLogs Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // Everything, down to Trace, reaches the capture; the console keeps its usual level.
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
         if (Time is not null) builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Time));
     }
 
@@ -53,7 +77,9 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) Database.Dispose();
+        if (!disposing) return;
+        Database.Dispose();
+        Postgres?.Dispose();
     }
 }
 

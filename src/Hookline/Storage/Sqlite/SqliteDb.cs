@@ -11,7 +11,7 @@ public sealed class SqliteDb
 
     public SqliteDb(IOptions<DatabaseOptions> options)
     {
-        var text = options.Value.ConnectionString;
+        var text = options.Value.EffectiveConnectionString;
         var builder = new SqliteConnectionStringBuilder(text.Contains('=') ? text : $"Data Source={text}")
         {
             Pooling = true,

@@ -8,7 +8,8 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
 {
     private const int PruneBatch = 5000;
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
+        CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         await using var c = await db.OpenAsync(ct);
@@ -16,20 +17,38 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         var claimed = (await c.QueryAsync<ClaimRow>(
             """
             UPDATE deliveries SET lease_until = @Until, lease_token = @Token
-            WHERE id IN (SELECT id FROM deliveries
-                         WHERE status = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now)
-                         ORDER BY due_at LIMIT @Max)
+            WHERE id IN (SELECT d.id FROM deliveries d
+                         WHERE d.status = 0 AND d.due_at <= @Now AND (d.lease_until IS NULL OR d.lease_until <= @Now)
+                           AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.paced_until > @Now)
+                         ORDER BY d.due_at, d.id LIMIT @Max)
             RETURNING id, message_id, event_id, webhook_id, attempts, max_attempts;
             """, new { Until = Time(now + lease), Token = token, Now = Time(now), Max = max }, tx)).AsList();
         if (claimed.Count == 0) { await tx.CommitAsync(ct); return []; }
 
+        var targets = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now);
+        claimed = await PaceAsync(c, tx, claimed, targets, now + slackPacing);
         var events = (await c.QueryAsync<EventRow>("SELECT id, event_type, payload FROM events WHERE id IN @Ids;",
             new { Ids = claimed.Select(d => d.EventId).Distinct() }, tx)).ToDictionary(e => e.Id);
-        var targets = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now);
         await tx.CommitAsync(ct);
 
         return claimed.Select(d => new ClaimedDelivery(d.Id, d.MessageId, Guid.Parse(d.EventId), events[d.EventId].EventType,
             events[d.EventId].Payload, (int)d.Attempts + 1, (int)d.MaxAttempts, token, targets[d.WebhookId])).ToList();
+    }
+
+    /// <summary>Keeps the oldest claimed delivery per Slack webhook and gives the others back, due when the pace allows.</summary>
+    private static async Task<List<ClaimRow>> PaceAsync(SqliteConnection c, SqliteTransaction tx, List<ClaimRow> claimed,
+        Dictionary<string, WebhookTarget> targets, DateTimeOffset next)
+    {
+        var slack = claimed.Where(d => targets[d.WebhookId].ReceiverType == Webhooks.ReceiverTypes.Slack).ToList();
+        if (slack.Count == 0) return claimed;
+        var keep = slack.GroupBy(d => d.WebhookId).Select(g => g.MinBy(d => d.Id)!).ToList();
+        var giveBack = slack.Except(keep).Select(d => d.Id).ToList();
+        var at = Time(next);
+        await c.ExecuteAsync("UPDATE webhooks SET paced_until = @at WHERE id IN @ids;", new { at, ids = keep.Select(d => d.WebhookId) }, tx);
+        if (giveBack.Count > 0)
+            await c.ExecuteAsync("UPDATE deliveries SET lease_until = NULL, lease_token = NULL, due_at = MAX(due_at, @at) WHERE id IN @giveBack;",
+                new { at, giveBack }, tx);
+        return claimed.Where(d => !giveBack.Contains(d.Id)).ToList();
     }
 
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
@@ -40,7 +59,7 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         return Time(next);
     }
 
-    public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, CancellationToken ct = default)
+    public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         await using var tx = c.BeginTransaction(deferred: false);
@@ -63,15 +82,15 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
             await c.ExecuteAsync(
                 """
                 INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
-                  is_successful, duration_ms, response_body, created_on, delivery_id)
+                  is_successful, duration_ms, response_body, created_on, delivery_id, node)
                 VALUES (@LogId, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt, @Message, @ResponseCode, @Reason,
-                  @Success, @DurationMs, @ResponseBody, @At, @Id);
+                  @Success, @DurationMs, @ResponseBody, @At, @Id, @node);
                 """,
                 new
                 {
                     LogId = Id(Guid.NewGuid()), WorkspaceId = Id(d.Target.WorkspaceId), WebhookId = Id(d.Target.Id),
                     EventId = Id(d.EventId), d.EventType, d.Attempt, r.Message, r.ResponseCode, r.Reason,
-                    Success = r.Success ? 1 : 0, r.DurationMs, r.ResponseBody, At = at, d.Id,
+                    Success = r.Success ? 1 : 0, r.DurationMs, r.ResponseBody, At = at, d.Id, node,
                 }, tx);
             await UpdateWebhookAsync(c, tx, r, pauseAfter);
         }
@@ -90,7 +109,9 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         }
         var state = await c.QuerySingleOrDefaultAsync<(long Failures, long IsActive)>(
             """
-            UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, last_failure_reason = @Reason
+            UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+              -- a paused webhook keeps the reason it was paused for; attempts that were in flight do not overwrite it
+              last_failure_reason = CASE WHEN is_active = 1 THEN @Reason ELSE last_failure_reason END
             WHERE id = @webhookId RETURNING consecutive_failures, is_active;
             """, new { webhookId, r.Reason }, tx);
         if (state.IsActive == 0 || (r.PauseReason is null && state.Failures < pauseAfter)) return;
@@ -186,7 +207,8 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         var secrets = (await c.QueryAsync<(string WebhookId, string Secret)>(
                 """
                 SELECT webhook_id, secret FROM webhook_secrets
-                WHERE webhook_id IN @ids AND (expires_on IS NULL OR expires_on > @now) ORDER BY created_on DESC;
+                WHERE webhook_id IN @ids AND (expires_on IS NULL OR expires_on > @now)
+                ORDER BY expires_on IS NULL DESC, expires_on DESC, created_on DESC;
                 """, new { ids, now = Time(now) }, tx))
             .ToLookup(s => s.WebhookId, s => s.Secret);
         var rows = await c.QueryAsync<TargetRow>(

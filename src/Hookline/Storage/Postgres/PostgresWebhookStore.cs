@@ -1,0 +1,215 @@
+using Dapper;
+using Hookline.Api.Querying;
+using Npgsql;
+using static Hookline.Storage.Postgres.PostgresDb;
+
+namespace Hookline.Storage.Postgres;
+
+public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWebhookStore
+{
+    private const string Columns =
+        "id, workspace_id, name, uri, language, events, is_active, only_main_entity, authentication_type, authentication, " +
+        "receiver_type, last_failure_reason, created_on, created_by, updated_on, updated_by";
+
+    private const string LogColumns =
+        "id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason, is_successful, " +
+        "duration_ms, response_body, created_on";
+
+    public async Task<Webhook?> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QuerySingleOrDefaultAsync<WebhookRow>($"SELECT {Columns} FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;",
+            new { workspaceId, id }))?.ToWebhook();
+    }
+
+    public async Task<Page<Webhook>> ListAsync(Guid workspaceId, ListQuery query, CancellationToken ct = default)
+    {
+        var page = await ListAsync<WebhookRow>("webhooks", Columns, "workspace_id = @WorkspaceId",
+            new() { ["WorkspaceId"] = workspaceId }, query, QueryColumns.Webhook, ct);
+        return new(page.Items.Select(r => r.ToWebhook()).ToList(), page.Total);
+    }
+
+    public async Task InsertAsync(Webhook w, string secret, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await c.ExecuteAsync(
+            $"""
+             INSERT INTO webhooks ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Uri, @Language, @Events, @IsActive,
+               @OnlyTriggerForMainEntityChanges, @AuthenticationType, @Authentication, @ReceiverType, @LastFailureReason, @CreatedOn,
+               @CreatedBy, @UpdatedOn, @UpdatedBy);
+             """, Parameters(w), tx);
+        await InsertSecretAsync(c, tx, w.Id, secret, w.CreatedOn);
+        await tx.CommitAsync(ct);
+    }
+
+    private static Task InsertSecretAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid webhookId, string secret, DateTimeOffset now) =>
+        c.ExecuteAsync("INSERT INTO webhook_secrets (id, webhook_id, secret, created_on, expires_on) VALUES (@id, @webhookId, @secret, @now, NULL);",
+            new { id = Guid.NewGuid(), webhookId, secret, now = Utc(now) }, tx);
+
+    public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var updated = await c.ExecuteAsync(
+            """
+            UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
+              only_main_entity = @OnlyTriggerForMainEntityChanges, authentication_type = @AuthenticationType,
+              authentication = @Authentication, receiver_type = @ReceiverType, updated_on = @UpdatedOn, updated_by = @UpdatedBy
+            WHERE workspace_id = @WorkspaceId AND id = @Id;
+            """, Parameters(w), tx) == 1;
+        if (updated && !w.IsActive) await PostgresDeliveryStore.CancelPendingAsync(c, tx, w.Id, w.UpdatedOn);
+        await tx.CommitAsync(ct);
+        return updated;
+    }
+
+    public async Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;", new { workspaceId, id }, tx);
+        if (deleted == 1)
+        {
+            await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @workspaceId AND webhook_id = @id;", new { workspaceId, id }, tx);
+            await PostgresDeliveryStore.CancelPendingAsync(c, tx, id, time.GetUtcNow());
+        }
+        await tx.CommitAsync(ct);
+        return deleted == 1;
+    }
+
+    public async Task<string?> GetSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<string?>(
+            """
+            SELECT s.secret FROM webhook_secrets s JOIN webhooks w ON w.id = s.webhook_id
+            WHERE w.workspace_id = @workspaceId AND w.id = @id AND s.expires_on IS NULL;
+            """, new { workspaceId, id });
+    }
+
+    public async Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn,
+        CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var exists = await c.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = @workspaceId AND id = @id FOR UPDATE);", new { workspaceId, id }, tx);
+        if (!exists) return false;
+        var args = new { id, now = Utc(now), expires = Utc(oldExpiresOn) };
+        await c.ExecuteAsync("DELETE FROM webhook_secrets WHERE webhook_id = @id AND expires_on IS NOT NULL AND expires_on <= @now;", args, tx);
+        await c.ExecuteAsync(oldExpiresOn > now
+            ? "UPDATE webhook_secrets SET expires_on = @expires WHERE webhook_id = @id AND expires_on IS NULL;"
+            : "DELETE FROM webhook_secrets WHERE webhook_id = @id AND expires_on IS NULL;", args, tx);
+        await InsertSecretAsync(c, tx, id, secret, now);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var missing = (await c.QueryAsync<Guid>(
+            "SELECT id FROM webhooks w WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets s WHERE s.webhook_id = w.id AND s.expires_on IS NULL) FOR UPDATE;",
+            transaction: tx)).AsList();
+        foreach (var id in missing) await InsertSecretAsync(c, tx, id, newSecret(), now);
+        await tx.CommitAsync(ct);
+        return missing.Count;
+    }
+
+    public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
+    {
+        var page = await ListAsync<LogRow>("webhook_logs", LogColumns, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
+            new() { ["WorkspaceId"] = workspaceId, ["WebhookId"] = webhookId }, query, QueryColumns.Log, ct);
+        return new(page.Items.Select(r => r.ToLog()).ToList(), page.Total);
+    }
+
+    public async Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync(
+            $"""
+             INSERT INTO webhook_logs ({LogColumns}) VALUES (@Id, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt,
+               @Message, @ResponseCode, @Reason, @IsSuccessful, @DurationMs, @ResponseBody, @CreatedOn);
+             """, logs.Select(l => new
+            {
+                l.Id, l.WorkspaceId, l.WebhookId, l.EventId, l.EventType, l.Attempt, l.Message, l.ResponseCode, l.Reason, l.IsSuccessful,
+                l.DurationMs, l.ResponseBody, CreatedOn = Utc(l.CreatedOn),
+            }));
+    }
+
+    private async Task<Page<TRow>> ListAsync<TRow>(string table, string columns, string scope, Dictionary<string, object?> parameters,
+        ListQuery query, IReadOnlyDictionary<string, string> fieldColumns, CancellationToken ct)
+    {
+        string Column(QueryField f) => fieldColumns[f.Name];
+        var where = scope;
+        if (query.Filter is not null) where += " AND " + SqlFilter.Where(query.Filter, Column, Dialect.Instance, parameters);
+        var orderBy = SqlFilter.OrderBy(query.Order, Column, "id ASC");
+        parameters["Limit"] = query.PageSize;
+        parameters["Offset"] = query.Offset;
+
+        await using var c = await db.OpenAsync(ct);
+        var args = new DynamicParameters(parameters);
+        var total = await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table} WHERE {where};", args);
+        var items = total == 0 ? [] : (await c.QueryAsync<TRow>(
+            $"SELECT {columns} FROM {table} WHERE {where} ORDER BY {orderBy} LIMIT @Limit OFFSET @Offset;", args)).AsList();
+        return new(items, total);
+    }
+
+    private static object Parameters(Webhook w) => new
+    {
+        w.Id, w.WorkspaceId, w.Name, w.Uri, w.Language, w.Events, w.IsActive, w.OnlyTriggerForMainEntityChanges, w.AuthenticationType,
+        w.Authentication, w.ReceiverType, w.LastFailureReason, CreatedOn = Utc(w.CreatedOn), w.CreatedBy, UpdatedOn = Utc(w.UpdatedOn), w.UpdatedBy,
+    };
+
+    /// <summary>PostgreSQL's own types for filter values; ILIKE for the text functions.</summary>
+    private sealed class Dialect : ISqlDialect
+    {
+        public static readonly Dialect Instance = new();
+        public object ToParameter(object value) => value is DateTimeOffset t ? Utc(t) : value;
+        public string Like(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+    }
+
+    private sealed class WebhookRow
+    {
+        public Guid Id { get; init; }
+        public Guid WorkspaceId { get; init; }
+        public string Name { get; init; } = "";
+        public string Uri { get; init; } = "";
+        public string? Language { get; init; }
+        public string Events { get; init; } = "";
+        public bool IsActive { get; init; }
+        public bool OnlyMainEntity { get; init; }
+        public string AuthenticationType { get; init; } = "";
+        public string? Authentication { get; init; }
+        public string ReceiverType { get; init; } = "";
+        public string? LastFailureReason { get; init; }
+        public DateTime CreatedOn { get; init; }
+        public Guid CreatedBy { get; init; }
+        public DateTime UpdatedOn { get; init; }
+        public Guid UpdatedBy { get; init; }
+
+        public Webhook ToWebhook() => new(Id, WorkspaceId, Name, Uri, Language, Events, IsActive, OnlyMainEntity, AuthenticationType,
+            Authentication, ReceiverType, LastFailureReason, Time(CreatedOn), CreatedBy, Time(UpdatedOn), UpdatedBy);
+    }
+
+    private sealed class LogRow
+    {
+        public Guid Id { get; init; }
+        public Guid WorkspaceId { get; init; }
+        public Guid WebhookId { get; init; }
+        public Guid EventId { get; init; }
+        public string EventType { get; init; } = "";
+        public int Attempt { get; init; }
+        public string? Message { get; init; }
+        public int ResponseCode { get; init; }
+        public string? Reason { get; init; }
+        public bool IsSuccessful { get; init; }
+        public int DurationMs { get; init; }
+        public string? ResponseBody { get; init; }
+        public DateTime CreatedOn { get; init; }
+
+        public DeliveryLog ToLog() => new(Id, WorkspaceId, WebhookId, EventId, EventType, Attempt, Message, ResponseCode, Reason, IsSuccessful,
+            DurationMs, ResponseBody, Time(CreatedOn));
+    }
+}

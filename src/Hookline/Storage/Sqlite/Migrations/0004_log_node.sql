@@ -1,0 +1,2 @@
+-- Hookline schema v4: which node made each attempt (Hookline:Node:Name), for operators running several.
+ALTER TABLE webhook_logs ADD COLUMN node TEXT NULL;

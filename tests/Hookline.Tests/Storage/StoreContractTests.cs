@@ -1,0 +1,247 @@
+using Hookline.Delivery;
+using Hookline.Storage;
+using Hookline.Tests.Support;
+
+namespace Hookline.Tests.Storage;
+
+public sealed class SqliteStoreContractTests() : StoreContractTests(StoreSet.Sqlite());
+
+/// <summary>Needs the PostgreSQL server that ./test.sh starts (HOOKLINE_TEST_POSTGRES).</summary>
+public sealed class PostgresStoreContractTests() : StoreContractTests(StoreSet.Postgres());
+
+/// <summary>
+/// The store contract, one suite for every implementation with identical expectations: the queue's leases, fencing,
+/// take-over, pacing, exhaustion and pruning, and the stores' own rules for secrets, idempotency and isolation.
+/// </summary>
+public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 2, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly Guid _workspace = Guid.NewGuid();
+    private readonly IDeliveryStore _deliveries = stores.Deliveries;
+    private readonly IEventStore _events = stores.Events;
+    private readonly IWebhookStore _webhooks = stores.Webhooks;
+    private Webhook _hook = null!;
+
+    public async Task InitializeAsync()
+    {
+        await stores.Schema.MigrateAsync();
+        await stores.Tokens.EnsureWorkspaceAsync(_workspace, "w");
+        _hook = new Webhook(Guid.NewGuid(), _workspace, "h", "https://r.example/h", null, "task_added", true, false, "none", null,
+            "custom", null, T0, Guid.NewGuid(), T0, Guid.NewGuid());
+        await _webhooks.InsertAsync(_hook, Signing.NewSecret());
+    }
+
+    public Task DisposeAsync() { stores.Dispose(); return Task.CompletedTask; }
+
+    private Task PublishAsync(int count, DateTimeOffset at) => _events.IngestAsync(
+        Enumerable.Range(0, count).Select(_ => new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{}", at)).ToList(),
+        null, 3, _ => "");
+
+    private Task<IReadOnlyList<ClaimedDelivery>> Claim(int max, DateTimeOffset now) =>
+        _deliveries.ClaimAsync(max, now, Lease, TimeSpan.FromSeconds(1));
+
+    private static AttemptResult Result(ClaimedDelivery d, bool success, DateTimeOffset at, DateTimeOffset? retryAt = null) =>
+        new(d, success, success ? 200 : 500, success ? null : "HTTP 500", "{}", null, 5, at, retryAt, null);
+
+    [Fact]
+    public async Task AClaimedDeliveryIsNotClaimedAgainWhileItsLeaseHolds()
+    {
+        await PublishAsync(3, T0);
+        var first = await Claim(2, T0);
+        var second = await Claim(10, T0.AddSeconds(29));
+        Assert.Equal(2, first.Count);
+        Assert.Single(second);
+        Assert.Empty(first.Select(d => d.Id).Intersect(second.Select(d => d.Id)));
+        Assert.All(first.Concat(second), d => Assert.Equal(1, d.Attempt));
+        Assert.Single(first[0].Target.Secrets);
+    }
+
+    [Fact]
+    public async Task AnExpiredLeaseIsTakenOverAndTheStaleWorkersResultIsFencedOut()
+    {
+        await PublishAsync(1, T0);
+        var stale = Assert.Single(await Claim(10, T0));
+        var fresh = Assert.Single(await Claim(10, T0 + Lease)); // the first worker died or stalled
+        Assert.Equal(stale.Id, fresh.Id);
+        Assert.NotEqual(stale.LeaseToken, fresh.LeaseToken);
+
+        Assert.Equal(1, await _deliveries.CompleteAsync([Result(fresh, success: true, T0.AddSeconds(31))], 10, "test-node"));
+        Assert.Equal(0, await _deliveries.CompleteAsync([Result(stale, success: false, T0.AddSeconds(32), T0.AddMinutes(1))], 10, "test-node"));
+
+        var state = (await _deliveries.GetAsync(fresh.Id))!;
+        Assert.Equal((DeliveryStatus.Succeeded, 1), (state.Status, state.Attempts));
+        var logs = await _webhooks.ListLogsAsync(_workspace, _hook.Id, new ListQuery(null, Hookline.Webhooks.WebhookFields.LogDefaultOrder, 1, 10));
+        Assert.True(Assert.Single(logs.Items).IsSuccessful);
+    }
+
+    [Fact]
+    public async Task AFailureWithARetryTimeWaitsUntilThenAndTheLastFailureExhausts()
+    {
+        await PublishAsync(1, T0);
+        var d = Assert.Single(await Claim(1, T0));
+        await _deliveries.CompleteAsync([Result(d, false, T0, T0.AddSeconds(5))], 10, "test-node");
+        Assert.Empty(await Claim(1, T0.AddSeconds(4)));
+        var retry = Assert.Single(await Claim(1, T0.AddSeconds(5)));
+        Assert.Equal(2, retry.Attempt);
+        Assert.Equal(d.MessageId, retry.MessageId);
+        await _deliveries.CompleteAsync([Result(retry, false, T0.AddSeconds(6))], 10, "test-node");
+        Assert.Equal(DeliveryStatus.Exhausted, (await _deliveries.GetAsync(d.Id))!.Status);
+        Assert.Null(await _deliveries.NextDueAsync());
+    }
+
+    [Fact]
+    public async Task PruningRemovesOnlyWhatIsPastTheRetention()
+    {
+        await PublishAsync(2, T0);
+        foreach (var d in await Claim(10, T0))
+            await _deliveries.CompleteAsync([Result(d, true, T0)], 10, "test-node");
+        await PublishAsync(1, T0.AddDays(40)); // still pending, and newer
+        await _webhooks.AddLogsAsync([TestData.Log(_workspace, _hook.Id, T0.AddDays(40))]);
+
+        var pruned = await _deliveries.PruneAsync(T0.AddDays(10), T0.AddDays(10));
+        Assert.Equal(new PruneResult(2, 2, 2, 0), pruned);
+        Assert.Single((await _webhooks.ListLogsAsync(_workspace, _hook.Id, new ListQuery(null, Hookline.Webhooks.WebhookFields.LogDefaultOrder, 1, 10))).Items);
+        Assert.Single(await Claim(10, T0.AddDays(41)));
+    }
+
+    [Fact]
+    public async Task ASlackWebhookGetsOneDeliveryPerPacingIntervalAndTheBurstWaitsItsTurn()
+    {
+        var slack = _hook with { Id = Guid.NewGuid(), Uri = "https://hooks.slack.com/services/x", ReceiverType = "slack" };
+        await _webhooks.InsertAsync(slack, Signing.NewSecret());
+        await PublishAsync(3, T0); // three deliveries each for the custom and the Slack webhook
+
+        var first = await Claim(10, T0);
+        Assert.Equal(3, first.Count(d => d.Target.ReceiverType == "custom"));
+        Assert.Single(first, d => d.Target.ReceiverType == "slack");
+        Assert.Empty(await Claim(10, T0.AddMilliseconds(999)));
+        var second = Assert.Single(await Claim(10, T0.AddSeconds(1)));
+        Assert.Equal("slack", second.Target.ReceiverType);
+        Assert.Empty(await Claim(10, T0.AddSeconds(1.5)));
+        Assert.Single(await Claim(10, T0.AddSeconds(2)));
+        Assert.Empty(await Claim(10, T0.AddSeconds(9)));
+    }
+
+    [Fact]
+    public async Task MigratingAgainAppliesNothing()
+    {
+        var again = await stores.Schema.MigrateAsync();
+        Assert.Empty(again.Applied);
+        Assert.True(await stores.Schema.PingAsync());
+    }
+
+    [Fact]
+    public async Task RotatedSecretsSignDuringTheGracePeriodOnly()
+    {
+        var first = (await _webhooks.GetSecretAsync(_workspace, _hook.Id))!;
+        Assert.True(await _webhooks.RotateSecretAsync(_workspace, _hook.Id, "whsec_b", T0, T0.AddHours(1)));
+        Assert.Equal("whsec_b", await _webhooks.GetSecretAsync(_workspace, _hook.Id));
+        Assert.Equal(["whsec_b", first], (await _deliveries.GetTargetAsync(_workspace, _hook.Id, T0.AddMinutes(59)))!.Secrets);
+        Assert.Equal(["whsec_b"], (await _deliveries.GetTargetAsync(_workspace, _hook.Id, T0.AddHours(1)))!.Secrets);
+
+        Assert.True(await _webhooks.RotateSecretAsync(_workspace, _hook.Id, "whsec_c", T0.AddHours(2), T0.AddHours(2)));
+        Assert.Equal(["whsec_c"], (await _deliveries.GetTargetAsync(_workspace, _hook.Id, T0.AddHours(2)))!.Secrets);
+        Assert.False(await _webhooks.RotateSecretAsync(Guid.NewGuid(), _hook.Id, "whsec_x", T0, T0)); // another workspace
+        Assert.Null(await _webhooks.GetSecretAsync(Guid.NewGuid(), _hook.Id));
+    }
+
+    [Fact]
+    public async Task AnIdempotencyKeyReplaysWithinItsWindowAndRefusesAnotherBody()
+    {
+        NewEvent E() => new(Guid.NewGuid(), _workspace, "task_added", true, "{}", T0);
+        IdempotencyKey Key(string hash, DateTimeOffset at) => new("scope", "k1", hash, at, at.AddHours(-24));
+
+        var first = await _events.IngestAsync([E()], Key("h1", T0), 3, r => $"answer {r[0].Deliveries}");
+        Assert.Equal((IngestStatus.Accepted, "answer 1"), (first.Status, first.Response));
+        Assert.Equal((IngestStatus.Replayed, "answer 1"), ((await _events.IngestAsync([E()], Key("h1", T0.AddHours(1)), 3, _ => "x")) is var r2 ? (r2.Status, r2.Response) : default));
+        Assert.Equal(IngestStatus.KeyReused, (await _events.IngestAsync([E()], Key("h2", T0.AddHours(1)), 3, _ => "x")).Status);
+        Assert.Equal(IngestStatus.Accepted, (await _events.IngestAsync([E()], Key("h2", T0.AddHours(25)), 3, _ => "x")).Status);
+        Assert.Equal(2, (await Claim(100, T0.AddHours(30))).Count);
+    }
+
+    [Fact]
+    public async Task DeactivatingOrDeletingAWebhookCancelsItsQueue()
+    {
+        await PublishAsync(2, T0);
+        Assert.True(await _webhooks.UpdateAsync(_hook with { IsActive = false, UpdatedOn = T0 }));
+        Assert.Empty(await Claim(10, T0));
+        Assert.Equal(0, (await PublishIngestCount(T0)));
+
+        Assert.True(await _webhooks.UpdateAsync(_hook with { UpdatedOn = T0 }));
+        await PublishAsync(1, T0);
+        Assert.True(await _webhooks.DeleteAsync(_workspace, _hook.Id));
+        Assert.Empty(await Claim(10, T0));
+        Assert.Null(await _webhooks.GetAsync(_workspace, _hook.Id));
+    }
+
+    private async Task<int> PublishIngestCount(DateTimeOffset at)
+    {
+        var outcome = await _events.IngestAsync([new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{}", at)], null, 3,
+            r => r[0].Deliveries.ToString());
+        return int.Parse(outcome.Response);
+    }
+
+    [Fact]
+    public async Task OnlyMainEntityWebhooksSkipNestedChangesAndEventNamesMatchWhole()
+    {
+        var main = _hook with { Id = Guid.NewGuid(), OnlyTriggerForMainEntityChanges = true, Events = "task_comment_added,task_added" };
+        await _webhooks.InsertAsync(main, Signing.NewSecret());
+        var outcome = await _events.IngestAsync(
+        [
+            new NewEvent(Guid.NewGuid(), _workspace, "task_added", false, "{}", T0),
+            new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{}", T0),
+            new NewEvent(Guid.NewGuid(), _workspace, "task_comment", true, "{}", T0),
+            new NewEvent(Guid.NewGuid(), Guid.NewGuid(), "task_added", true, "{}", T0),
+        ], null, 3, r => string.Join(',', r.Select(e => e.Deliveries)));
+        Assert.Equal("1,2,0,0", outcome.Response);
+    }
+
+    [Fact]
+    public async Task ListsFilterAndOrderTheSameWay()
+    {
+        for (var i = 0; i < 5; i++)
+            await _webhooks.InsertAsync(_hook with { Id = Guid.NewGuid(), Name = $"n{i}", IsActive = i % 2 == 0, CreatedOn = T0.AddMinutes(i) },
+                Signing.NewSecret());
+        Assert.True(Hookline.Api.Querying.FilterParser.TryParse("isActive eq true and (startswith(name,'N') or name eq 'h')",
+            Hookline.Webhooks.WebhookFields.Config, out var filter, out _));
+        Assert.True(Hookline.Api.Querying.OrderParser.TryParse("name desc", Hookline.Webhooks.WebhookFields.Config, out var order, out _));
+        var page = await _webhooks.ListAsync(_workspace, new ListQuery(filter, order, 1, 2));
+        Assert.Equal(4, page.Total);
+        Assert.Equal(["n4", "n2"], page.Items.Select(w => w.Name));
+        Assert.Equal(0, (await _webhooks.ListAsync(Guid.NewGuid(), new ListQuery(null, order, 1, 10))).Total);
+    }
+
+    [Fact]
+    public async Task ConsecutiveFailuresPauseOnceAndLateFailuresKeepThePauseReason()
+    {
+        await PublishAsync(4, T0);
+        var claimed = await Claim(10, T0);
+        Assert.Equal(4, claimed.Count);
+        for (var i = 0; i < 2; i++) await _deliveries.CompleteAsync([Result(claimed[i], false, T0, T0.AddMinutes(1))], 3, "n1");
+        Assert.True((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive);
+        Assert.Equal("HTTP 500", (await _webhooks.GetAsync(_workspace, _hook.Id))!.LastFailureReason);
+
+        await _deliveries.CompleteAsync([Result(claimed[2], false, T0, T0.AddMinutes(1))], 3, "n1");
+        var paused = (await _webhooks.GetAsync(_workspace, _hook.Id))!;
+        Assert.False(paused.IsActive);
+        Assert.StartsWith("Paused after 3 consecutive failed attempts", paused.LastFailureReason);
+
+        // the fourth was in flight when the webhook paused: its result is logged, its queue stays cancelled
+        Assert.Equal(1, await _deliveries.CompleteAsync([Result(claimed[3], false, T0, T0.AddMinutes(1))], 3, "n1"));
+        Assert.Equal(paused.LastFailureReason, (await _webhooks.GetAsync(_workspace, _hook.Id))!.LastFailureReason);
+        Assert.Equal(DeliveryStatus.Cancelled, (await _deliveries.GetAsync(claimed[3].Id))!.Status);
+        Assert.Empty(await Claim(10, T0.AddHours(1)));
+        Assert.Equal(4, (await _webhooks.ListLogsAsync(_workspace, _hook.Id, new ListQuery(null, Hookline.Webhooks.WebhookFields.LogDefaultOrder, 1, 10))).Total);
+    }
+
+    [Fact]
+    public async Task ASuccessResetsTheFailureCount()
+    {
+        await PublishAsync(3, T0);
+        var claimed = await Claim(10, T0);
+        await _deliveries.CompleteAsync([Result(claimed[0], false, T0, T0.AddMinutes(1)), Result(claimed[1], true, T0)], 2, "n1");
+        await _deliveries.CompleteAsync([Result(claimed[2], false, T0, T0.AddMinutes(1))], 2, "n1");
+        Assert.True((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive);
+    }
+}
