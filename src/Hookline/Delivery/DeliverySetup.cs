@@ -11,6 +11,7 @@ public static class DeliverySetup
         services.AddOptions<DeliveryOptions>().PostConfigure<IHostEnvironment>((o, env) => o.AllowPrivateNetworks ??= env.IsDevelopment());
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<IDeliveryRenderer, CustomRenderer>();
+        services.AddSingleton<IDeliveryRenderer, Slack.SlackRenderer>();
         services.AddSingleton<WebhookSender>();
         services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

@@ -70,6 +70,18 @@ public sealed class SlackDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StandardWebhooksHeadersGoToSlackOnlyWhenConfigured()
+    {
+        _app.Dispose();
+        await StartAsync(null, ("Hookline:Slack:StandardWebhooksHeaders", "true"));
+        await SlackHookAsync();
+        await _publisher.PublishAsync(TestEvents.Event());
+        await Eventually.TrueAsync(() => _slack.Count == 1);
+        Assert.StartsWith("msg_", _slack.Requests[0].Header("webhook-id"));
+        Assert.StartsWith("v1,", _slack.Requests[0].Header("webhook-signature"));
+    }
+
+    [Fact]
     public async Task TheConfiguredHeaderGoesToSlackToo()
     {
         await SlackHookAsync(authentication: "X-Proxy-Key=k1");

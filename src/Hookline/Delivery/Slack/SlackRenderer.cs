@@ -1,5 +1,6 @@
 using Hookline.Storage;
 using Hookline.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Hookline.Delivery.Slack;
 
@@ -7,18 +8,21 @@ namespace Hookline.Delivery.Slack;
 /// Slack receivers get a message written for people — who did what to which item, linked to awork — in the webhook's
 /// language, as an incoming-webhook body (<c>text</c> + Block Kit <c>blocks</c>). Slack checks no signatures.
 /// </summary>
-public sealed class SlackRenderer : IDeliveryRenderer
+public sealed class SlackRenderer(IOptionsMonitor<SlackOptions>? options = null) : IDeliveryRenderer
 {
     // Caps per value, counted after escaping, keep every sentence well under Slack's 3000 characters.
     private const int MaxPerson = 100, MaxName = 250, MaxWord = 100, MaxComment = 300;
 
     public string ReceiverType => ReceiverTypes.Slack;
 
+    /// <summary>Off unless Hookline:Slack:StandardWebhooksHeaders is set: Slack ignores them; the URL is its secret.</summary>
+    private bool Signed => options?.CurrentValue.StandardWebhooksHeaders == true;
+
     public RenderedRequest Render(ClaimedDelivery delivery)
     {
         var text = SlackText.For(delivery.Target.Language);
         var e = SlackEvent.Parse(delivery.EventType, delivery.Payload);
-        return new RenderedRequest(Compose(e, text).ToJson(), StandardWebhooksHeaders: false);
+        return new RenderedRequest(Compose(e, text).ToJson(), Signed);
     }
 
     /// <summary>
