@@ -13,35 +13,58 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Per-workspace fixed windows of one second and one minute, answered with awork's (Kong-style) headers.
-/// Hand-written because the headers need each window's remaining count and reset time, which
-/// System.Threading.RateLimiting does not expose. System tokens (operators) are not limited.
+/// Counts a workspace's requests in fixed windows; every node must see the same counts for the limits to be exact,
+/// so with several nodes the count lives in the shared database.
 /// </summary>
-public sealed class WorkspaceRateLimiter(IOptionsMonitor<RateLimitOptions> options, TimeProvider time)
+public interface IRateLimitCounter
+{
+    /// <summary>Counts one request in both windows and returns the counts including it.</summary>
+    Task<(int Second, int Minute)> IncrementAsync(Guid workspaceId, long second, long minute, CancellationToken ct);
+}
+
+/// <summary>One process's counts, for the embedded single-node setup.</summary>
+public sealed class InMemoryRateLimitCounter : IRateLimitCounter
 {
     private readonly ConcurrentDictionary<Guid, Windows> _byWorkspace = new();
 
+    public Task<(int Second, int Minute)> IncrementAsync(Guid workspaceId, long second, long minute, CancellationToken ct)
+    {
+        var w = _byWorkspace.GetOrAdd(workspaceId, _ => new Windows());
+        lock (w)
+        {
+            if (w.Second != second) (w.Second, w.SecondCount) = (second, 0);
+            if (w.Minute != minute) (w.Minute, w.MinuteCount) = (minute, 0);
+            return Task.FromResult((++w.SecondCount, ++w.MinuteCount));
+        }
+    }
+
+    private sealed class Windows
+    {
+        public long Second = -1, Minute = -1;
+        public int SecondCount, MinuteCount;
+    }
+}
+
+/// <summary>
+/// Per-workspace fixed windows of one second and one minute, answered with awork's (Kong-style) headers. Every request
+/// counts, refused ones too, as Kong counts them. System tokens (operators) are not limited.
+/// </summary>
+public sealed class WorkspaceRateLimiter(IOptionsMonitor<RateLimitOptions> options, IRateLimitCounter counter, TimeProvider time)
+{
     public sealed record Decision(bool Allowed, int SecondRemaining, int MinuteRemaining, int ResetSeconds, bool MinuteIsTighter);
 
-    public Decision Acquire(Guid workspaceId)
+    public async Task<Decision> AcquireAsync(Guid workspaceId, CancellationToken ct)
     {
         var o = options.CurrentValue;
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var windows = _byWorkspace.GetOrAdd(workspaceId, _ => new Windows());
-        lock (windows)
-        {
-            var second = nowMs / 1000;
-            var minute = nowMs / 60_000;
-            if (windows.Second != second) (windows.Second, windows.SecondCount) = (second, 0);
-            if (windows.Minute != minute) (windows.Minute, windows.MinuteCount) = (minute, 0);
-            var allowed = windows.SecondCount < o.PerSecond && windows.MinuteCount < o.PerMinute;
-            if (allowed) { windows.SecondCount++; windows.MinuteCount++; }
-            var secondLeft = o.PerSecond - windows.SecondCount;
-            var minuteLeft = o.PerMinute - windows.MinuteCount;
-            var minuteTighter = minuteLeft <= 0 || (secondLeft > 0 && minuteLeft < secondLeft);
-            var resetMs = minuteTighter ? (minute + 1) * 60_000 - nowMs : (second + 1) * 1000 - nowMs;
-            return new Decision(allowed, secondLeft, minuteLeft, (int)Math.Max(1, (resetMs + 999) / 1000), minuteTighter);
-        }
+        var (second, minute) = (nowMs / 1000, nowMs / 60_000);
+        var (inSecond, inMinute) = await counter.IncrementAsync(workspaceId, second, minute, ct);
+        var allowed = inSecond <= o.PerSecond && inMinute <= o.PerMinute;
+        var secondLeft = Math.Max(0, o.PerSecond - inSecond);
+        var minuteLeft = Math.Max(0, o.PerMinute - inMinute);
+        var minuteTighter = inMinute > o.PerMinute || (inSecond <= o.PerSecond && minuteLeft < secondLeft);
+        var resetMs = minuteTighter ? (minute + 1) * 60_000 - nowMs : (second + 1) * 1000 - nowMs;
+        return new Decision(allowed, secondLeft, minuteLeft, (int)Math.Max(1, (resetMs + 999) / 1000), minuteTighter);
     }
 
     public void WriteHeaders(HttpResponse response, Decision d)
@@ -55,12 +78,6 @@ public sealed class WorkspaceRateLimiter(IOptionsMonitor<RateLimitOptions> optio
         h["X-RateLimit-Remaining-Second"] = d.SecondRemaining.ToString();
         h["X-RateLimit-Limit-Minute"] = o.PerMinute.ToString();
         h["X-RateLimit-Remaining-Minute"] = d.MinuteRemaining.ToString();
-    }
-
-    private sealed class Windows
-    {
-        public long Second = -1, Minute = -1;
-        public int SecondCount, MinuteCount;
     }
 }
 
@@ -78,7 +95,7 @@ public static class RateLimitSetup
     {
         if (http.User.WorkspaceIdOrNull() is not { } workspace) { await next(http); return; }
         var limiter = http.RequestServices.GetRequiredService<WorkspaceRateLimiter>();
-        var decision = limiter.Acquire(workspace);
+        var decision = await limiter.AcquireAsync(workspace, http.RequestAborted);
         limiter.WriteHeaders(http.Response, decision);
         if (decision.Allowed) { await next(http); return; }
         http.Response.Headers.RetryAfter = decision.ResetSeconds.ToString();

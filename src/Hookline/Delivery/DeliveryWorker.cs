@@ -30,7 +30,8 @@ public sealed class DeliveryWorker(
                 IReadOnlyList<ClaimedDelivery> claimed;
                 try
                 {
-                    claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval, stopping);
+                    claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
+                        node.Value.Name, stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -14,9 +14,10 @@ public interface IDeliveryStore
 {
     /// <summary>
     /// Leases up to <paramref name="max"/> due deliveries whose lease is free or expired. Slack webhooks are paced: at
-    /// most one delivery each per <paramref name="slackPacing"/>; the rest of a burst waits its turn.
+    /// most one delivery each per <paramref name="slackPacing"/>; the rest of a burst waits its turn. The lease records <paramref name="node"/>.
     /// </summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, CancellationToken ct = default);
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
+        CancellationToken ct = default);
 
     Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
 

@@ -19,6 +19,7 @@ public static class StorageSetup
             services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
             services.AddSingleton<IEventStore, PostgresEventStore>();
             services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
+            services.AddSingleton<Auth.IRateLimitCounter, PostgresRateLimitCounter>();
             if (configuration.GetValue("Hookline:Node:Worker", true)) services.AddHostedService<PostgresWakeListener>();
         }
         else
@@ -29,6 +30,7 @@ public static class StorageSetup
             services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
             services.AddSingleton<IEventStore, SqliteEventStore>();
             services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+            services.AddSingleton<Auth.IRateLimitCounter, Auth.InMemoryRateLimitCounter>();
         }
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;

@@ -39,7 +39,7 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         null, 3, _ => "");
 
     private Task<IReadOnlyList<ClaimedDelivery>> Claim(int max, DateTimeOffset now) =>
-        _deliveries.ClaimAsync(max, now, Lease, TimeSpan.FromSeconds(1));
+        _deliveries.ClaimAsync(max, now, Lease, TimeSpan.FromSeconds(1), "test-node");
 
     private static AttemptResult Result(ClaimedDelivery d, bool success, DateTimeOffset at, DateTimeOffset? retryAt = null) =>
         new(d, success, success ? 200 : 500, success ? null : "HTTP 500", "{}", null, 5, at, retryAt, null);
@@ -243,5 +243,25 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         await _deliveries.CompleteAsync([Result(claimed[0], false, T0, T0.AddMinutes(1)), Result(claimed[1], true, T0)], 2, "n1");
         await _deliveries.CompleteAsync([Result(claimed[2], false, T0, T0.AddMinutes(1))], 2, "n1");
         Assert.True((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive);
+    }
+
+    [Fact]
+    public async Task ADatabaseFromANewerHooklineIsRefused()
+    {
+        await stores.Execute("INSERT INTO schema_version (version, name, applied_on) VALUES (9999, 'future', CURRENT_TIMESTAMP);");
+        var error = await Assert.ThrowsAsync<DatabaseTooNewException>(() => stores.Schema.MigrateAsync());
+        Assert.Contains("schema version 9999", error.Message);
+    }
+
+    [Fact]
+    public async Task ConcurrentClaimsNeverGiveOneSlackWebhookTwoDeliveriesAtOnce()
+    {
+        var slack = _hook with { Id = Guid.NewGuid(), Uri = "https://hooks.slack.com/services/x", ReceiverType = "slack" };
+        await _webhooks.InsertAsync(slack, Signing.NewSecret());
+        await _webhooks.UpdateAsync(_hook with { IsActive = false, UpdatedOn = T0 }); // only the Slack webhook receives
+        await PublishAsync(20, T0);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Claim(3, T0))));
+        Assert.Single(claims.SelectMany(c => c));
     }
 }

@@ -12,10 +12,14 @@ public sealed class StoreSet : IDisposable
     private readonly IDisposable? _source;
 
     private StoreSet(IDisposable database, IDisposable? source, IDatabase schema, ITokenStore tokens, IWebhookStore webhooks,
-        IEventStore events, IDeliveryStore deliveries)
+        IEventStore events, IDeliveryStore deliveries, Func<string, Task> execute)
     {
-        (_database, _source, Schema, Tokens, Webhooks, Events, Deliveries) = (database, source, schema, tokens, webhooks, events, deliveries);
+        (_database, _source, Schema, Tokens, Webhooks, Events, Deliveries, Execute) =
+            (database, source, schema, tokens, webhooks, events, deliveries, execute);
     }
+
+    /// <summary>Runs raw SQL on the database, for tests that must put it in a state no store call makes.</summary>
+    public Func<string, Task> Execute { get; }
 
     public IDatabase Schema { get; }
     public ITokenStore Tokens { get; }
@@ -29,7 +33,11 @@ public sealed class StoreSet : IDisposable
         var db = new SqliteDb(Options.Create(new DatabaseOptions { ConnectionString = file.Path }));
         var time = TimeProvider.System;
         return new(file, null, new SqliteDatabase(db, time), new SqliteTokenStore(db, time), new SqliteWebhookStore(db, time),
-            new SqliteEventStore(db), new SqliteDeliveryStore(db));
+            new SqliteEventStore(db), new SqliteDeliveryStore(db), async sql =>
+            {
+                await using var c = await db.OpenAsync();
+                await Dapper.SqlMapper.ExecuteAsync(c, sql);
+            });
     }
 
     public static StoreSet Postgres()
@@ -38,7 +46,11 @@ public sealed class StoreSet : IDisposable
         var db = new PostgresDb(Options.Create(new DatabaseOptions { Provider = "postgres", ConnectionString = database.ConnectionString }));
         var time = TimeProvider.System;
         return new(database, db, new PostgresDatabase(db, time), new PostgresTokenStore(db, time), new PostgresWebhookStore(db, time),
-            new PostgresEventStore(db), new PostgresDeliveryStore(db));
+            new PostgresEventStore(db), new PostgresDeliveryStore(db), async sql =>
+            {
+                await using var c = await db.OpenAsync();
+                await Dapper.SqlMapper.ExecuteAsync(c, sql);
+            });
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
     private const int PruneBatch = 5000;
 
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
-        CancellationToken ct = default)
+        string node, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         await using var c = await db.OpenAsync(ct);
@@ -23,9 +23,9 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
                 AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.paced_until > @Now)
               ORDER BY d.due_at, d.id LIMIT @Max
               FOR UPDATE OF d SKIP LOCKED)
-            UPDATE deliveries d SET lease_until = @Until, lease_token = @Token FROM picked WHERE d.id = picked.id
+            UPDATE deliveries d SET lease_until = @Until, lease_token = @Token, leased_by = @node FROM picked WHERE d.id = picked.id
             RETURNING d.id, d.message_id, d.event_id, d.webhook_id, d.attempts, d.max_attempts;
-            """, new { Until = Utc(now + lease), Token = token, Now = Utc(now), Max = max }, tx)).AsList();
+            """, new { Until = Utc(now + lease), Token = token, Now = Utc(now), Max = max, node }, tx)).AsList();
         if (claimed.Count == 0) { await tx.CommitAsync(ct); return []; }
 
         var targets = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct().ToArray(), now);
@@ -186,6 +186,8 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
         var events = await DeleteInBatchesAsync("events",
             "created_on < @before AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", new { before }, ct);
         var keys = await DeleteInBatchesAsync("idempotency_keys", "created_on < @keysBefore", new { keysBefore = Utc(keysBefore) }, ct);
+        await DeleteInBatchesAsync("rate_windows", "(kind = 1 AND window_start < @seconds) OR (kind = 2 AND window_start < @minutes)",
+            new { seconds = keysBefore.ToUnixTimeSeconds(), minutes = keysBefore.ToUnixTimeSeconds() / 60 }, ct);
         return new PruneResult(logs, deliveries, events, keys);
     }
 

@@ -9,20 +9,20 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
     private const int PruneBatch = 5000;
 
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
-        CancellationToken ct = default)
+        string node, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         await using var c = await db.OpenAsync(ct);
         await using var tx = c.BeginTransaction(deferred: false);
         var claimed = (await c.QueryAsync<ClaimRow>(
             """
-            UPDATE deliveries SET lease_until = @Until, lease_token = @Token
+            UPDATE deliveries SET lease_until = @Until, lease_token = @Token, leased_by = @node
             WHERE id IN (SELECT d.id FROM deliveries d
                          WHERE d.status = 0 AND d.due_at <= @Now AND (d.lease_until IS NULL OR d.lease_until <= @Now)
                            AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.paced_until > @Now)
                          ORDER BY d.due_at, d.id LIMIT @Max)
             RETURNING id, message_id, event_id, webhook_id, attempts, max_attempts;
-            """, new { Until = Time(now + lease), Token = token, Now = Time(now), Max = max }, tx)).AsList();
+            """, new { Until = Time(now + lease), Token = token, Now = Time(now), Max = max, node }, tx)).AsList();
         if (claimed.Count == 0) { await tx.CommitAsync(ct); return []; }
 
         var targets = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now);

@@ -1,2 +1,3 @@
--- Which node made each attempt (Hookline:Node:Name), for operators running several.
+-- Which node (Hookline:Node:Name) made each attempt and holds each lease, for operators running several.
 ALTER TABLE webhook_logs ADD COLUMN node text NULL;
+ALTER TABLE deliveries ADD COLUMN leased_by text NULL;

@@ -1,2 +1,3 @@
--- Hookline schema v4: which node made each attempt (Hookline:Node:Name), for operators running several.
+-- Hookline schema v4: which node (Hookline:Node:Name) made each attempt and holds each lease, for operators running several.
 ALTER TABLE webhook_logs ADD COLUMN node TEXT NULL;
+ALTER TABLE deliveries ADD COLUMN leased_by TEXT NULL;

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Hookline.Tests.Support;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Hookline.Tests.ScaleOut;
+
+/// <summary>Several Hookline processes on one PostgreSQL (from ./test.sh), as operators scale it out.</summary>
+public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly PostgresTestDatabase _db = new();
+    private readonly List<HooklineServer> _nodes = [];
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes) node.Dispose();
+        _db.Dispose();
+    }
+
+    private Dictionary<string, string> Env(string node, string lease = "00:01:00") => new()
+    {
+        ["Hookline__Database__Provider"] = "postgres",
+        ["Hookline__Database__ConnectionString"] = _db.ConnectionString,
+        ["Hookline__Delivery__AllowPrivateNetworks"] = "true",
+        ["Hookline__Delivery__Timeout"] = "00:00:02",
+        ["Hookline__Delivery__Lease"] = lease,
+        ["Hookline__Delivery__Concurrency"] = "16",
+        ["Hookline__Delivery__RetrySchedule__0"] = "00:00:00.200",
+        ["Hookline__Node__Name"] = node,
+    };
+
+    /// <summary>Starts the nodes together (they race for the migration lock), then makes a token and webhooks.</summary>
+    private async Task<HttpClient> StartAsync(int nodes, string lease, Receiver receiver, int webhooks)
+    {
+        _nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, nodes).Select(i => HooklineServer.StartAsync(Env($"n{i}", lease)))));
+        var created = await HooklineProcess.RunAsync(Env("cli"), "tokens", "create", "--workspace", Guid.NewGuid().ToString(),
+            "--permissions", "admin,events:publish");
+        Assert.Equal(0, created.ExitCode);
+        var client = new HttpClient { BaseAddress = new Uri(_nodes[0].Url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.LastLine);
+        for (var w = 0; w < webhooks; w++) await client.CreateWebhookAsync(Json.Form(uri: $"{receiver.Url}/w{w}"));
+        return client;
+    }
+
+    private static async Task PublishAsync(HttpClient[] clients, int events)
+    {
+        for (var batch = 0; batch < events / 100; batch++)
+        {
+            var body = Enumerable.Range(batch * 100, 100).Select(i => TestEvents.Event(entityId: $"e{i}")).ToArray();
+            var response = await clients[batch % clients.Length].PostAsJsonAsync("/api/v1/events/batch", body);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+    }
+
+    private async Task<Dictionary<string, long>> AttemptsByNodeAsync()
+    {
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        return (await c.QueryAsync<(string Node, long Count)>("SELECT node, COUNT(*) FROM webhook_logs GROUP BY node ORDER BY node;"))
+            .ToDictionary(r => r.Node, r => r.Count);
+    }
+
+    [Fact]
+    public async Task ThreeNodesDeliverEveryOneOf25000DeliveriesAndShareTheWork()
+    {
+        const int events = 5000, webhooks = 5;
+        await using var receiver = await Receiver.StartAsync();
+        var client = await StartAsync(3, "00:01:00", receiver, webhooks);
+        var clients = _nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.Url), DefaultRequestHeaders = { Authorization = client.DefaultRequestHeaders.Authorization } }).ToArray();
+
+        await PublishAsync(clients, events);
+        await Eventually.TrueAsync(() => receiver.Count >= events * webhooks, 180, "every delivery");
+        await Task.Delay(500); // anything sent twice would arrive by now
+
+        var ids = receiver.Requests.Select(r => r.Header("webhook-id")).ToList();
+        var duplicates = ids.Count - ids.Distinct().Count();
+        var byNode = await AttemptsByNodeAsync();
+        output.WriteLine($"{ids.Distinct().Count()} deliveries, {duplicates} duplicates; attempts by node: " +
+                         string.Join(", ", byNode.Select(kv => $"{kv.Key}={kv.Value}")));
+        Assert.Equal(events * webhooks, ids.Distinct().Count());
+        Assert.Equal(0, duplicates); // no lease expired, so nothing may be sent twice
+        foreach (var w in Enumerable.Range(0, webhooks))
+            Assert.Equal(events, receiver.Requests.Where(r => r.Path == $"/w{w}").Select(EntityId).Distinct().Count());
+        Assert.Equal(["n1", "n2", "n3"], byNode.Keys);
+        Assert.All(byNode.Values, count => Assert.True(count >= events * webhooks / 20, $"each node did a share of the work: {count}"));
+    }
+
+    [Fact]
+    public async Task WhenANodeIsKilledTheOthersFinishItsLeasedWorkAfterTheLeaseExpires()
+    {
+        const int events = 2000;
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (_, http) => { await Task.Delay(15); await http.Response.WriteAsync("ok"); };
+        var client = await StartAsync(3, "00:00:03", receiver, webhooks: 1);
+        await PublishAsync([client], events);
+
+        await Eventually.TrueAsync(() => receiver.Count >= 300, 60, "deliveries under way");
+        _nodes[1].Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        var orphaned = (await c.QueryAsync<long>("SELECT id FROM deliveries WHERE leased_by = 'n2' AND status = 0 AND lease_until > now();")).ToList();
+        output.WriteLine($"killed n2 after {receiver.Count} of {events} deliveries; it held {orphaned.Count} leases");
+        Assert.NotEmpty(orphaned);
+
+        await Eventually.TrueAsync(() => receiver.Requests.Select(EntityId).Distinct().Count() == events, 120, "every event");
+        var ids = receiver.Requests.Select(r => r.Header("webhook-id")).ToList();
+        output.WriteLine($"{ids.Distinct().Count()} deliveries, {ids.Count - ids.Distinct().Count()} duplicates (sent by n2 but not recorded before the kill)");
+        Assert.Equal(events, ids.Distinct().Count());
+        await Eventually.TrueAsync(async () => await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM deliveries WHERE status <> 1;") == 0,
+            30, "every result recorded");
+
+        var finishers = (await c.QueryAsync<(string Node, DateTime At)>(
+            "SELECT node, created_on FROM webhook_logs WHERE delivery_id = ANY(@orphaned) AND is_successful;", new { orphaned = orphaned.ToArray() })).ToList();
+        Assert.Equal(orphaned.Count, finishers.Count);
+        Assert.All(finishers, f => Assert.NotEqual("n2", f.Node));
+        Assert.All(finishers, f => Assert.True(f.At >= killedAt.UtcDateTime.AddSeconds(-1), "taken over only after the kill"));
+    }
+
+    private static string EntityId(Received r) => JsonDocument.Parse(r.Body).RootElement.GetProperty("entityId").GetString()!;
+}
