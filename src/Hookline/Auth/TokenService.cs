@@ -22,11 +22,24 @@ public sealed class TokenService(ITokenStore store, TimeProvider time)
             throw new ArgumentException($"Unknown permission(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Permissions.All)}.");
         if (workspaceId is { } ws) await store.EnsureWorkspaceAsync(ws, ws.ToString(), ct);
 
+        var issued = New(workspaceId, permissions, name);
+        await store.InsertAsync(issued.Token, ct);
+        return issued;
+    }
+
+    /// <summary>On a database without tokens: workspace 'default' and an admin token; null when another start got there first.</summary>
+    public async Task<(Workspace Workspace, Issued Admin)?> CreateFirstAdminAsync(CancellationToken ct = default)
+    {
+        var workspace = new Workspace(Guid.NewGuid(), "default", time.GetUtcNow());
+        var admin = New(workspace.Id, [Permissions.Admin, Permissions.EventsPublish], "first-start admin");
+        return await store.InsertFirstAdminAsync(workspace, admin.Token, ct) ? (workspace, admin) : null;
+    }
+
+    private Issued New(Guid? workspaceId, IReadOnlyList<string> permissions, string name)
+    {
         var secret = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RandomBytes));
-        var token = new ApiToken(Guid.NewGuid(), workspaceId, name, permissions.Distinct().ToList(), Hash(secret),
-            time.GetUtcNow(), null, null);
-        await store.InsertAsync(token, ct);
-        return new Issued(token, secret);
+        return new Issued(new ApiToken(Guid.NewGuid(), workspaceId, name, permissions.Distinct().ToList(), Hash(secret), time.GetUtcNow(),
+            null, null), secret);
     }
 
     /// <summary>The live token for a presented secret, or null when it is malformed, unknown or revoked.</summary>

@@ -16,11 +16,9 @@ public static class Startup
         var secrets = await services.GetRequiredService<IWebhookStore>().AddMissingSecretsAsync(Delivery.Signing.NewSecret, time.GetUtcNow(), ct);
         if (secrets > 0) logger.LogInformation("Gave {Count} webhooks created before signing existed a signing secret", secrets);
 
-        var store = services.GetRequiredService<ITokenStore>();
-        if (await store.AnyTokensAsync(ct)) return;
-        var workspace = await store.EnsureWorkspaceAsync(Guid.NewGuid(), "default", ct);
-        var issued = await services.GetRequiredService<TokenService>()
-            .CreateAsync(workspace.Id, [Permissions.Admin, Permissions.EventsPublish], "first-start admin", ct);
+        if (await services.GetRequiredService<ITokenStore>().AnyTokensAsync(ct)) return;
+        if (await services.GetRequiredService<TokenService>().CreateFirstAdminAsync(ct) is not { } first) return; // another node did
+        var (workspace, issued) = first;
         // Printed, not logged: the token is shown once, to the operator at the console, and never reaches log sinks.
         Console.WriteLine($"""
 

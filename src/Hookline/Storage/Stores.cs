@@ -16,6 +16,11 @@ public interface ITokenStore
 {
     Task<Workspace> EnsureWorkspaceAsync(Guid id, string name, CancellationToken ct = default);
     Task<bool> AnyTokensAsync(CancellationToken ct = default);
+    /// <summary>
+    /// Stores the workspace and its admin token only if no token exists yet, atomically, so that of several nodes
+    /// starting together on an empty database exactly one bootstraps.
+    /// </summary>
+    Task<bool> InsertFirstAdminAsync(Workspace workspace, ApiToken token, CancellationToken ct = default);
     Task InsertAsync(ApiToken token, CancellationToken ct = default);
     Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default);
     Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken ct = default);

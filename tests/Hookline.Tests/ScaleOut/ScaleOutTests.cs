@@ -86,6 +86,8 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         foreach (var w in Enumerable.Range(0, webhooks))
             Assert.Equal(events, receiver.Requests.Where(r => r.Path == $"/w{w}").Select(EntityId).Distinct().Count());
         Assert.Equal(["n1", "n2", "n3"], byNode.Keys);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM workspaces WHERE name = 'default';")); // one first start, not three
         Assert.All(byNode.Values, count => Assert.True(count >= events * webhooks / 20, $"each node did a share of the work: {count}"));
     }
 

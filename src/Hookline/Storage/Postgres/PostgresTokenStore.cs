@@ -22,12 +22,29 @@ public sealed class PostgresTokenStore(PostgresDb db, TimeProvider time) : IToke
         return await c.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM api_tokens);");
     }
 
+    public async Task<bool> InsertFirstAdminAsync(Workspace workspace, ApiToken t, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await c.ExecuteAsync("LOCK TABLE api_tokens IN EXCLUSIVE MODE;", transaction: tx); // nodes starting together take turns
+        if (await c.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM api_tokens);", transaction: tx)) return false;
+        await c.ExecuteAsync("INSERT INTO workspaces (id, name, created_on) VALUES (@Id, @Name, @CreatedOn);",
+            new { workspace.Id, workspace.Name, CreatedOn = Utc(workspace.CreatedOn) }, tx);
+        await c.ExecuteAsync(InsertSql, Parameters(t), tx);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private const string InsertSql =
+        $"INSERT INTO api_tokens ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Permissions, @TokenHash, @CreatedOn, NULL, NULL);";
+
+    private static object Parameters(ApiToken t) =>
+        new { t.Id, t.WorkspaceId, t.Name, Permissions = string.Join(',', t.Permissions), t.TokenHash, CreatedOn = Utc(t.CreatedOn) };
+
     public async Task InsertAsync(ApiToken t, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(
-            $"INSERT INTO api_tokens ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Permissions, @TokenHash, @CreatedOn, NULL, NULL);",
-            new { t.Id, t.WorkspaceId, t.Name, Permissions = string.Join(',', t.Permissions), t.TokenHash, CreatedOn = Utc(t.CreatedOn) });
+        await c.ExecuteAsync(InsertSql, Parameters(t));
     }
 
     public async Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default)

@@ -24,16 +24,31 @@ public sealed class SqliteTokenStore(SqliteDb db, TimeProvider time) : ITokenSto
         return await c.ExecuteScalarAsync<long>("SELECT EXISTS (SELECT 1 FROM api_tokens);") == 1;
     }
 
+    public async Task<bool> InsertFirstAdminAsync(Workspace workspace, ApiToken t, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false); // IMMEDIATE: one writer at a time decides
+        if (await c.ExecuteScalarAsync<long>("SELECT EXISTS (SELECT 1 FROM api_tokens);", transaction: tx) == 1) return false;
+        await c.ExecuteAsync("INSERT INTO workspaces (id, name, created_on) VALUES (@Id, @Name, @Now);",
+            new { Id = Id(workspace.Id), workspace.Name, Now = Time(workspace.CreatedOn) }, tx);
+        await c.ExecuteAsync(InsertSql, Parameters(t), tx);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private const string InsertSql =
+        $"INSERT INTO api_tokens ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Permissions, @TokenHash, @CreatedOn, NULL, NULL);";
+
+    private static object Parameters(ApiToken t) => new
+    {
+        Id = Id(t.Id), WorkspaceId = Id(t.WorkspaceId), t.Name, Permissions = string.Join(',', t.Permissions), t.TokenHash,
+        CreatedOn = Time(t.CreatedOn),
+    };
+
     public async Task InsertAsync(ApiToken t, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(
-            $"INSERT INTO api_tokens ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Permissions, @TokenHash, @CreatedOn, NULL, NULL);",
-            new
-            {
-                Id = Id(t.Id), WorkspaceId = Id(t.WorkspaceId), t.Name, Permissions = string.Join(',', t.Permissions),
-                t.TokenHash, CreatedOn = Time(t.CreatedOn),
-            });
+        await c.ExecuteAsync(InsertSql, Parameters(t));
     }
 
     public async Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default)
