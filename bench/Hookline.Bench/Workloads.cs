@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using static Hookline.Bench.Baseline;
+
+namespace Hookline.Bench;
+
+public sealed record Sizes(int Ceiling, int Baseline, int Throughput, int BatchIngest, int SingleIngest, int LatencySeconds,
+    int FanoutWebhooks, int FanoutEvents, int Backlog)
+{
+    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000);
+    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000);
+}
+
+/// <summary>Each workload on a fresh Hookline and database, all traffic on loopback.</summary>
+public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
+{
+    private const int BatchSize = 1000;
+    private static readonly Dictionary<string, string> Worker = new();
+    private static readonly Dictionary<string, string> NoWorker = new() { ["Hookline__Node__Worker"] = "false" };
+
+    private string NewFolder() => Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName;
+
+    /// <summary>The machine's limit: plain HttpClient POSTs of the same 1 KiB body to the same receiver, 64 at a time.</summary>
+    public async Task<double> CeilingAsync()
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
+        receiver.Reset(sizes.Ceiling);
+        var next = -1;
+        var start = Payloads.Now();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < sizes.Ceiling)
+                (await http.PostAsync(receiver.Url + "/ceiling", new StringContent(Payloads.Delivery, Encoding.UTF8, "application/json"))).Dispose();
+        }));
+        await receiver.WaitForAsync(sizes.Ceiling, TimeSpan.FromMinutes(5));
+        return sizes.Ceiling / Seconds(start, receiver.LastReceivedTicks);
+    }
+
+    public Task<double> BaselineAsync() => Baseline.RunAsync(receiver, sizes.Baseline, NewFolder());
+
+    /// <summary>Batches published as fast as they are accepted, fan-out 1: start of publishing to the last delivery received.</summary>
+    public async Task<double> ThroughputAsync()
+    {
+        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await node.CreateWebhooksAsync(receiver.Url + "/throughput", 1);
+        var batches = Enumerable.Range(0, sizes.Throughput / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
+        receiver.Reset(sizes.Throughput);
+        var start = Payloads.Now();
+        await PublishAsync(node.Client, batches, publishers: 2);
+        await receiver.WaitForAsync(sizes.Throughput, TimeSpan.FromMinutes(30));
+        return sizes.Throughput / Seconds(start, receiver.LastReceivedTicks);
+    }
+
+    /// <summary>Events accepted durably per second by /events/batch (workers off, so only ingest is measured).</summary>
+    public async Task<double> BatchIngestAsync(HooklineNode? on = null, int? events = null)
+    {
+        var own = on is null ? await HooklineNode.StartAsync(NewFolder(), NoWorker) : null;
+        var node = on ?? own!;
+        try
+        {
+            if (own is not null) await node.CreateWebhooksAsync(receiver.Url + "/ingest", 1);
+            var count = events ?? sizes.BatchIngest;
+            var batches = Enumerable.Range(0, count / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
+            var start = Payloads.Now();
+            await PublishAsync(node.Client, batches, publishers: 2);
+            return count / Seconds(start, Payloads.Now());
+        }
+        finally { if (own is not null) await own.DisposeAsync(); }
+    }
+
+    /// <summary>Events accepted per second by single-event POSTs, 32 at a time.</summary>
+    public async Task<double> SingleIngestAsync()
+    {
+        await using var node = await HooklineNode.StartAsync(NewFolder(), NoWorker);
+        await node.CreateWebhooksAsync(receiver.Url + "/single", 1);
+        var next = -1;
+        var start = Payloads.Now();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < sizes.SingleIngest) await PostEventAsync(node.Client, Payloads.Event(i));
+        }));
+        return sizes.SingleIngest / Seconds(start, Payloads.Now());
+    }
+
+    /// <summary>A steady 1,000 events/s, one POST each; latency from the publisher's send to the receiver's receipt.</summary>
+    public async Task<(double P50, double P95, double P99)> LatencyAsync()
+    {
+        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await node.CreateWebhooksAsync(receiver.Url + "/latency", 1);
+        const int rate = 1000;
+        var total = rate * sizes.LatencySeconds;
+        receiver.Reset(total);
+        var clock = Stopwatch.StartNew();
+        var sends = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / (double)rate);
+            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
+            sends.Add(PostEventAsync(node.Client, Payloads.Event(i, Payloads.Now())));
+        }
+        await Task.WhenAll(sends);
+        await receiver.WaitForAsync(total, TimeSpan.FromMinutes(5));
+        var ms = receiver.LatenciesMs();
+        return (Percentile(ms, 0.50), Percentile(ms, 0.95), Percentile(ms, 0.99));
+    }
+
+    /// <summary>One event type subscribed by many webhooks: deliveries per second.</summary>
+    public async Task<double> FanoutAsync()
+    {
+        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await node.CreateWebhooksAsync(receiver.Url + "/fanout", sizes.FanoutWebhooks);
+        var total = sizes.FanoutWebhooks * sizes.FanoutEvents;
+        receiver.Reset(total);
+        var start = Payloads.Now();
+        for (var i = 0; i < sizes.FanoutEvents; i++) await PostEventAsync(node.Client, Payloads.Event(i));
+        await receiver.WaitForAsync(total, TimeSpan.FromMinutes(30));
+        return total / Seconds(start, receiver.LastReceivedTicks);
+    }
+
+    /// <summary>
+    /// A backlog: deliveries queued while nothing drains them (the receiver is down; workers are off so that no
+    /// retry churn is measured), the ingest rate as the queue grows, then the drain rate once delivery resumes.
+    /// </summary>
+    public async Task<(double IngestPerSec, double DrainPerSec, double PeakRssMiB)> BacklogAsync()
+    {
+        var folder = NewFolder();
+        double ingest, peak;
+        string token;
+        await using (var filling = await HooklineNode.StartAsync(folder, NoWorker))
+        {
+            await filling.CreateWebhooksAsync(receiver.Url + "/backlog", 1);
+            token = filling.Token;
+            var lastTenth = sizes.Backlog / 10;
+            await BatchIngestAsync(filling, sizes.Backlog - lastTenth);
+            ingest = await BatchIngestAsync(filling, lastTenth); // measured with 90 % of the backlog already queued
+            peak = filling.PeakRssMiB();
+        }
+        receiver.Reset(sizes.Backlog);
+        var start = Payloads.Now();
+        await using var draining = await HooklineNode.StartAsync(folder, Worker, token);
+        await receiver.WaitForAsync(sizes.Backlog, TimeSpan.FromHours(2));
+        var drain = sizes.Backlog / Seconds(start, receiver.LastReceivedTicks);
+        return (ingest, drain, Math.Max(peak, draining.PeakRssMiB()));
+    }
+
+    private static async Task PublishAsync(HttpClient client, List<byte[]> batches, int publishers)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, publishers).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Count)
+            {
+                var content = new ByteArrayContent(batches[i]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await client.PostAsync("/api/v1/events/batch", content);
+                if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Batch refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }));
+    }
+
+    private static async Task PostEventAsync(HttpClient client, string json)
+    {
+        using var response = await client.PostAsync("/api/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
+        if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Event refused: {(int)response.StatusCode}");
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
+}
