@@ -12,8 +12,8 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         string node, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var claimed = (await c.QueryAsync<ClaimRow>(
             """
             UPDATE deliveries SET lease_until = @Until, lease_token = @Token, leased_by = @node
@@ -61,8 +61,8 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
 
     public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var applied = 0;
         foreach (var r in results)
         {
@@ -139,13 +139,15 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
     {
         var args = new DynamicParameters(extra);
         args.AddDynamicParams(new { WorkspaceId = Id(workspaceId), WebhookId = Id(webhookId), Extra = extraAttempts, Now = Time(now) });
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(
+        await using var writer = await db.BeginWriteAsync(ct);
+        var count = await writer.Connection.ExecuteAsync(
             $"""
              UPDATE deliveries SET status = 0, due_at = @Now, lease_until = NULL, lease_token = NULL, completed_on = NULL,
                max_attempts = attempts + @Extra
              WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition};
-             """, args);
+             """, args, writer.Transaction);
+        await writer.CommitAsync(ct);
+        return count;
     }
 
     public async Task<(bool Found, long? DeliveryId)> FindDeliveryOfLogAsync(Guid workspaceId, Guid webhookId, Guid logId,
@@ -189,11 +191,12 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
     private async Task<int> DeleteInBatchesAsync(string table, string condition, object args, CancellationToken ct)
     {
         var total = 0;
-        await using var c = await db.OpenAsync(ct);
         while (!ct.IsCancellationRequested)
         {
-            var deleted = await c.ExecuteAsync(
-                $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {PruneBatch});", args);
+            await using var writer = await db.BeginWriteAsync(ct);
+            var deleted = await writer.Connection.ExecuteAsync(
+                $"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {PruneBatch});", args, writer.Transaction);
+            await writer.CommitAsync(ct);
             total += deleted;
             if (deleted < PruneBatch) break;
         }

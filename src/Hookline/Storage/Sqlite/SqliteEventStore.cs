@@ -1,16 +1,90 @@
+using System.Threading.Channels;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using static Hookline.Storage.Sqlite.SqliteValues;
 
 namespace Hookline.Storage.Sqlite;
 
-public sealed class SqliteEventStore(SqliteDb db) : IEventStore
+/// <summary>
+/// Ingest with group commit: requests that arrive while a commit is under way are written together in the next
+/// transaction, each inside its own savepoint, so one disk flush answers many 202s and a failing request fails alone.
+/// </summary>
+public sealed class SqliteEventStore : IEventStore
 {
+    private const int MaxRequestsPerCommit = 256;
+    private const int MaxEventsPerCommit = 5000;
+    private readonly SqliteDb _db;
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new() { SingleReader = true });
+
+    public SqliteEventStore(SqliteDb db)
+    {
+        _db = db;
+        _ = Task.Run(CommitLoopAsync);
+    }
+
+    private sealed record Request(IReadOnlyList<NewEvent> Events, IdempotencyKey? Key, int MaxAttempts,
+        Func<IReadOnlyList<IngestedEvent>, string> Response, TaskCompletionSource<IngestOutcome> Done);
+
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<NewEvent> events, IdempotencyKey? key, int maxAttempts,
         Func<IReadOnlyList<IngestedEvent>, string> response, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        var request = new Request(events, key, maxAttempts, response, new TaskCompletionSource<IngestOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(request, ct);
+        // Once queued it is written or failed as a whole; the caller's cancellation only stops the waiting.
+        return await request.Done.Task.WaitAsync(ct);
+    }
 
+    private async Task CommitLoopAsync()
+    {
+        var group = new List<Request>(MaxRequestsPerCommit);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            var events = 0;
+            while (group.Count < MaxRequestsPerCommit && events < MaxEventsPerCommit && _queue.Reader.TryRead(out var next))
+            {
+                group.Add(next);
+                events += next.Events.Count;
+            }
+            await CommitAsync(group);
+            group.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<Request> group)
+    {
+        var outcomes = new (IngestOutcome? Outcome, Exception? Error)[group.Count];
+        try
+        {
+            await using var writer = await _db.BeginWriteAsync();
+            for (var i = 0; i < group.Count; i++)
+            {
+                await writer.Connection.ExecuteAsync("SAVEPOINT request;", transaction: writer.Transaction);
+                try
+                {
+                    outcomes[i] = (await IngestOneAsync(writer.Connection, writer.Transaction, group[i]), null);
+                    await writer.Connection.ExecuteAsync("RELEASE request;", transaction: writer.Transaction);
+                }
+                catch (SqliteException e)
+                {
+                    outcomes[i] = (null, e);
+                    await writer.Connection.ExecuteAsync("ROLLBACK TO request; RELEASE request;", transaction: writer.Transaction);
+                }
+            }
+            await writer.CommitAsync();
+        }
+        catch (Exception e)
+        {
+            foreach (var request in group) request.Done.TrySetException(e); // nothing of the group was committed
+            return;
+        }
+        for (var i = 0; i < group.Count; i++)
+            if (outcomes[i].Error is { } error) group[i].Done.TrySetException(error);
+            else group[i].Done.TrySetResult(outcomes[i].Outcome!);
+    }
+
+    private static async Task<IngestOutcome> IngestOneAsync(SqliteConnection c, SqliteTransaction tx, Request request)
+    {
+        var key = request.Key;
         if (key is not null)
         {
             var earlier = await c.QuerySingleOrDefaultAsync<KeyRow>(
@@ -22,13 +96,13 @@ public sealed class SqliteEventStore(SqliteDb db) : IEventStore
                     : new(IngestStatus.KeyReused, "");
         }
 
-        var results = new List<IngestedEvent>(events.Count);
-        foreach (var e in events)
+        var results = new List<IngestedEvent>(request.Events.Count);
+        foreach (var e in request.Events)
         {
             var args = new
             {
                 Id = Id(e.Id), WorkspaceId = Id(e.WorkspaceId), e.EventType, IsMain = e.IsMainEntityChange ? 1 : 0, e.Payload,
-                Now = Time(e.CreatedOn), MaxAttempts = maxAttempts,
+                Now = Time(e.CreatedOn), request.MaxAttempts,
             };
             await c.ExecuteAsync(
                 """
@@ -47,7 +121,7 @@ public sealed class SqliteEventStore(SqliteDb db) : IEventStore
             results.Add(new IngestedEvent(e.Id, deliveries));
         }
 
-        var answer = response(results);
+        var answer = request.Response(results);
         if (key is not null)
             await c.ExecuteAsync(
                 """
@@ -55,7 +129,6 @@ public sealed class SqliteEventStore(SqliteDb db) : IEventStore
                 ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_on = excluded.created_on;
                 """,
                 new { key.Scope, key.Key, key.RequestHash, Response = answer, Now = Time(key.CreatedOn) }, tx);
-        await tx.CommitAsync(ct);
         return new(IngestStatus.Accepted, answer);
     }
 

@@ -9,12 +9,13 @@ public sealed class SqliteTokenStore(SqliteDb db, TimeProvider time) : ITokenSto
 
     public async Task<Workspace> EnsureWorkspaceAsync(Guid id, string name, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(
+        await using var writer = await db.BeginWriteAsync(ct);
+        await writer.Connection.ExecuteAsync(
             "INSERT INTO workspaces (id, name, created_on) VALUES (@Id, @Name, @Now) ON CONFLICT (id) DO NOTHING;",
-            new { Id = Id(id), Name = name, Now = Time(time.GetUtcNow()) });
-        var row = await c.QuerySingleAsync<(string Id, string Name, long CreatedOn)>(
-            "SELECT id, name, created_on FROM workspaces WHERE id = @Id;", new { Id = Id(id) });
+            new { Id = Id(id), Name = name, Now = Time(time.GetUtcNow()) }, writer.Transaction);
+        var row = await writer.Connection.QuerySingleAsync<(string Id, string Name, long CreatedOn)>(
+            "SELECT id, name, created_on FROM workspaces WHERE id = @Id;", new { Id = Id(id) }, writer.Transaction);
+        await writer.CommitAsync(ct);
         return new Workspace(Guid.Parse(row.Id), row.Name, Time(row.CreatedOn));
     }
 
@@ -26,8 +27,8 @@ public sealed class SqliteTokenStore(SqliteDb db, TimeProvider time) : ITokenSto
 
     public async Task<bool> InsertFirstAdminAsync(Workspace workspace, ApiToken t, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false); // IMMEDIATE: one writer at a time decides
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         if (await c.ExecuteScalarAsync<long>("SELECT EXISTS (SELECT 1 FROM api_tokens);", transaction: tx) == 1) return false;
         await c.ExecuteAsync("INSERT INTO workspaces (id, name, created_on) VALUES (@Id, @Name, @Now);",
             new { Id = Id(workspace.Id), workspace.Name, Now = Time(workspace.CreatedOn) }, tx);
@@ -45,11 +46,7 @@ public sealed class SqliteTokenStore(SqliteDb db, TimeProvider time) : ITokenSto
         CreatedOn = Time(t.CreatedOn),
     };
 
-    public async Task InsertAsync(ApiToken t, CancellationToken ct = default)
-    {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(InsertSql, Parameters(t));
-    }
+    public Task InsertAsync(ApiToken t, CancellationToken ct = default) => WriteAsync(InsertSql, Parameters(t), ct);
 
     public async Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default)
     {
@@ -66,18 +63,19 @@ public sealed class SqliteTokenStore(SqliteDb db, TimeProvider time) : ITokenSto
         return rows.Select(r => r.ToToken()).ToList();
     }
 
-    public async Task<bool> RevokeAsync(Guid id, DateTimeOffset when, CancellationToken ct = default)
-    {
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(
-            "UPDATE api_tokens SET revoked_on = COALESCE(revoked_on, @When) WHERE id = @Id;",
-            new { Id = Id(id), When = Time(when) }) == 1;
-    }
+    public async Task<bool> RevokeAsync(Guid id, DateTimeOffset when, CancellationToken ct = default) =>
+        await WriteAsync("UPDATE api_tokens SET revoked_on = COALESCE(revoked_on, @When) WHERE id = @Id;",
+            new { Id = Id(id), When = Time(when) }, ct) == 1;
 
-    public async Task TouchAsync(Guid id, DateTimeOffset when, CancellationToken ct = default)
+    public Task TouchAsync(Guid id, DateTimeOffset when, CancellationToken ct = default) =>
+        WriteAsync("UPDATE api_tokens SET last_used_on = @When WHERE id = @Id;", new { Id = Id(id), When = Time(when) }, ct);
+
+    private async Task<int> WriteAsync(string sql, object args, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("UPDATE api_tokens SET last_used_on = @When WHERE id = @Id;", new { Id = Id(id), When = Time(when) });
+        await using var writer = await db.BeginWriteAsync(ct);
+        var changed = await writer.Connection.ExecuteAsync(sql, args, writer.Transaction);
+        await writer.CommitAsync(ct);
+        return changed;
     }
 
     private sealed class TokenRow

@@ -33,8 +33,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task InsertAsync(Webhook w, string secret, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         await c.ExecuteAsync(
             $"""
              INSERT INTO webhooks ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Uri, @Language, @Events, @IsActive,
@@ -52,8 +52,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var updated = await c.ExecuteAsync(
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
@@ -68,8 +68,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var args = new { WorkspaceId = Id(workspaceId), Id = Id(id) };
         var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;", args, tx);
         if (deleted == 1)
@@ -94,8 +94,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
     public async Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn,
         CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var exists = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;",
             new { WorkspaceId = Id(workspaceId), Id = Id(id) }, tx);
         if (exists == 0) return false;
@@ -112,8 +112,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         var missing = (await c.QueryAsync<string>(
             "SELECT id FROM webhooks WHERE id NOT IN (SELECT webhook_id FROM webhook_secrets WHERE expires_on IS NULL);", transaction: tx)).AsList();
         foreach (var id in missing) await InsertSecretAsync(c, tx, id, newSecret(), Time(now));
@@ -130,8 +130,8 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
+        await using var writer = await db.BeginWriteAsync(ct);
+        var (c, tx) = (writer.Connection, writer.Transaction);
         await c.ExecuteAsync(
             $"""
              INSERT INTO webhook_logs ({LogColumns}) VALUES (@Id, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt,
