@@ -67,6 +67,13 @@ public sealed class HooklineNode : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time (user + system) the Hookline process has used so far, from /proc.</summary>
+    public double CpuSeconds()
+    {
+        var fields = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0; // utime, stime in clock ticks (USER_HZ = 100)
+    }
+
     /// <summary>Peak resident memory (VmHWM) of the Hookline process so far.</summary>
     public double PeakRssMiB()
     {

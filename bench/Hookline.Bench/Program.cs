@@ -4,6 +4,7 @@ using Hookline.Bench;
 
 // dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE]
 var quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // one workload, for profiling
 var jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 var root = Directory.CreateTempSubdirectory("hookline-bench-").FullName;
@@ -22,6 +23,17 @@ try
         return result;
     }
 
+    if (only is not null)
+    {
+        var steps = new Dictionary<string, Func<Task<object>>>
+        {
+            ["throughput"] = async () => await w.ThroughputAsync(), ["latency"] = async () => await w.LatencyAsync(),
+            ["batch"] = async () => await w.BatchIngestAsync(), ["single"] = async () => await w.SingleIngestAsync(),
+            ["fanout"] = async () => await w.FanoutAsync(), ["ceiling"] = async () => await w.CeilingAsync(),
+        };
+        await Step(only, steps[only]);
+        return 0;
+    }
     var ceiling = await Step("ceiling", w.CeilingAsync);
     var baseline = await Step("baseline", w.BaselineAsync);
     var throughput = await Step("throughput", w.ThroughputAsync);

@@ -74,7 +74,7 @@ public static class DeliveryApi
         }, JsonSerializerOptions.Web);
         var delivery = new ClaimedDelivery(0, $"msg_test_{eventId:N}", eventId, TestEventType, payload, 1, 1, 0, target);
         var (outcome, message) = await sender.SendAsync(delivery, ct);
-        await webhooks.AddLogsAsync([new DeliveryLog(Guid.NewGuid(), workspace, webhookId, eventId, TestEventType, 1, message,
+        await webhooks.AddLogsAsync([new DeliveryLog(Guid.CreateVersion7(now), workspace, webhookId, eventId, TestEventType, 1, message,
             outcome.ResponseCode, outcome.Reason, outcome.Success, outcome.DurationMs, outcome.ResponseBody, time.GetUtcNowMs())], ct);
         return TypedResults.Ok(new WebhookTestResult(outcome.ResponseCode, outcome.Reason, outcome.Success));
     }

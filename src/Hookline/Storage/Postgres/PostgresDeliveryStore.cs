@@ -92,7 +92,7 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
                 """,
                 new
                 {
-                    LogId = Guid.NewGuid(), d.Target.WorkspaceId, WebhookId = d.Target.Id, d.EventId, d.EventType, d.Attempt, r.Message,
+                    LogId = Guid.CreateVersion7(r.At), d.Target.WorkspaceId, WebhookId = d.Target.Id, d.EventId, d.EventType, d.Attempt, r.Message,
                     r.ResponseCode, r.Reason, r.Success, r.DurationMs, r.ResponseBody, At = Utc(r.At), d.Id, node,
                 }, tx);
             await UpdateWebhookAsync(c, tx, r, pauseAfter);

@@ -63,39 +63,55 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
     {
         await using var writer = await db.BeginWriteAsync(ct);
         var (c, tx) = (writer.Connection, writer.Transaction);
+        // Prepared once per batch and bound per result: SQLite parses each statement once, not once per delivery.
+        await using var finish = Prepared(c, tx,
+            """
+            UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, lease_token = NULL,
+              status = CASE WHEN status <> 0 THEN status WHEN $success = 1 THEN 1 WHEN $retryAt IS NOT NULL THEN 0 ELSE 2 END,
+              due_at = CASE WHEN status = 0 AND $retryAt IS NOT NULL THEN $retryAt ELSE due_at END,
+              completed_on = CASE WHEN status <> 0 THEN completed_on WHEN $success = 1 OR $retryAt IS NULL THEN $at ELSE NULL END
+            WHERE id = $id AND lease_token = $token;
+            """, "$id", "$token", "$success", "$retryAt", "$at");
+        await using var log = Prepared(c, tx,
+            """
+            INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
+              is_successful, duration_ms, response_body, created_on, delivery_id, node)
+            VALUES ($logId, $workspaceId, $webhookId, $eventId, $eventType, $attempt, $message, $responseCode, $reason,
+              $success, $durationMs, $responseBody, $at, $id, $node);
+            """, "$logId", "$workspaceId", "$webhookId", "$eventId", "$eventType", "$attempt", "$message", "$responseCode", "$reason",
+            "$success", "$durationMs", "$responseBody", "$at", "$id", "$node");
         var applied = 0;
         foreach (var r in results)
         {
             var d = r.Delivery;
-            var at = Time(r.At);
-            var updated = await c.ExecuteAsync(
-                """
-                UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, lease_token = NULL,
-                  status = CASE WHEN status <> 0 THEN status WHEN @Success = 1 THEN 1 WHEN @RetryAt IS NOT NULL THEN 0 ELSE 2 END,
-                  due_at = CASE WHEN status = 0 AND @RetryAt IS NOT NULL THEN @RetryAt ELSE due_at END,
-                  completed_on = CASE WHEN status <> 0 THEN completed_on WHEN @Success = 1 OR @RetryAt IS NULL THEN @At ELSE NULL END
-                WHERE id = @Id AND lease_token = @Token;
-                """, new { d.Id, Token = d.LeaseToken, Success = r.Success ? 1 : 0, RetryAt = Time(r.RetryAt), At = at }, tx);
-            if (updated == 0) continue; // fenced: another worker owns this delivery now
+            Bind(finish, ("$id", d.Id), ("$token", d.LeaseToken), ("$success", r.Success ? 1 : 0), ("$retryAt", Time(r.RetryAt)), ("$at", Time(r.At)));
+            if (await finish.ExecuteNonQueryAsync(ct) == 0) continue; // fenced: another worker owns this delivery now
             applied++;
 
-            await c.ExecuteAsync(
-                """
-                INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
-                  is_successful, duration_ms, response_body, created_on, delivery_id, node)
-                VALUES (@LogId, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt, @Message, @ResponseCode, @Reason,
-                  @Success, @DurationMs, @ResponseBody, @At, @Id, @node);
-                """,
-                new
-                {
-                    LogId = Id(Guid.NewGuid()), WorkspaceId = Id(d.Target.WorkspaceId), WebhookId = Id(d.Target.Id),
-                    EventId = Id(d.EventId), d.EventType, d.Attempt, r.Message, r.ResponseCode, r.Reason,
-                    Success = r.Success ? 1 : 0, r.DurationMs, r.ResponseBody, At = at, d.Id, node,
-                }, tx);
+            // Version 7 ids grow with time, so log rows append to the B-tree instead of splitting pages at random.
+            Bind(log, ("$logId", Id(Guid.CreateVersion7(r.At))), ("$workspaceId", Id(d.Target.WorkspaceId)), ("$webhookId", Id(d.Target.Id)),
+                ("$eventId", Id(d.EventId)), ("$eventType", d.EventType), ("$attempt", d.Attempt), ("$message", r.Message),
+                ("$responseCode", r.ResponseCode), ("$reason", r.Reason), ("$success", r.Success ? 1 : 0), ("$durationMs", r.DurationMs),
+                ("$responseBody", r.ResponseBody), ("$at", Time(r.At)), ("$id", d.Id), ("$node", node));
+            await log.ExecuteNonQueryAsync(ct);
             await UpdateWebhookAsync(c, tx, r, pauseAfter);
         }
         await tx.CommitAsync(ct);
         return applied;
+    }
+
+    private static SqliteCommand Prepared(SqliteConnection c, SqliteTransaction tx, string sql, params string[] parameters)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, params (string Name, object? Value)[] values)
+    {
+        foreach (var (name, value) in values) command.Parameters[name].Value = value ?? DBNull.Value;
     }
 
     private static async Task UpdateWebhookAsync(SqliteConnection c, SqliteTransaction tx, AttemptResult r, int pauseAfter)

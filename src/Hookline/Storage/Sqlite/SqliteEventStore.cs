@@ -96,29 +96,36 @@ public sealed class SqliteEventStore : IEventStore
                     : new(IngestStatus.KeyReused, "");
         }
 
+        // Two commands prepared once and bound per event: SQLite parses each statement once per request, not per event.
+        await using var insertEvent = Command(c, tx,
+            """
+            INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
+            VALUES ($id, $workspace, $type, $main, $payload, $now);
+            """);
+        await using var fanOut = Command(c, tx,
+            """
+            INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
+            SELECT 'msg_' || lower(hex(randomblob(16))), $id, id, workspace_id, 0, 0, $maxAttempts, $now, $now
+            FROM webhooks
+            WHERE workspace_id = $workspace AND is_active = 1
+              AND instr(',' || events || ',', ',' || $type || ',') > 0
+              AND (only_main_entity = 0 OR $main = 1);
+            """);
         var results = new List<IngestedEvent>(request.Events.Count);
         foreach (var e in request.Events)
         {
-            var args = new
+            foreach (var command in new[] { insertEvent, fanOut })
             {
-                Id = Id(e.Id), WorkspaceId = Id(e.WorkspaceId), e.EventType, IsMain = e.IsMainEntityChange ? 1 : 0, e.Payload,
-                Now = Time(e.CreatedOn), request.MaxAttempts,
-            };
-            await c.ExecuteAsync(
-                """
-                INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
-                VALUES (@Id, @WorkspaceId, @EventType, @IsMain, @Payload, @Now);
-                """, args, tx);
-            var deliveries = await c.ExecuteAsync(
-                """
-                INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
-                SELECT 'msg_' || lower(hex(randomblob(16))), @Id, id, workspace_id, 0, 0, @MaxAttempts, @Now, @Now
-                FROM webhooks
-                WHERE workspace_id = @WorkspaceId AND is_active = 1
-                  AND instr(',' || events || ',', ',' || @EventType || ',') > 0
-                  AND (only_main_entity = 0 OR @IsMain = 1);
-                """, args, tx);
-            results.Add(new IngestedEvent(e.Id, deliveries));
+                command.Parameters["$id"].Value = Id(e.Id);
+                command.Parameters["$workspace"].Value = Id(e.WorkspaceId);
+                command.Parameters["$type"].Value = e.EventType;
+                command.Parameters["$main"].Value = e.IsMainEntityChange ? 1 : 0;
+                command.Parameters["$now"].Value = Time(e.CreatedOn);
+            }
+            insertEvent.Parameters["$payload"].Value = e.Payload;
+            fanOut.Parameters["$maxAttempts"].Value = request.MaxAttempts;
+            await insertEvent.ExecuteNonQueryAsync();
+            results.Add(new IngestedEvent(e.Id, await fanOut.ExecuteNonQueryAsync()));
         }
 
         var answer = request.Response(results);
@@ -130,6 +137,16 @@ public sealed class SqliteEventStore : IEventStore
                 """,
                 new { key.Scope, key.Key, key.RequestHash, Response = answer, Now = Time(key.CreatedOn) }, tx);
         return new(IngestStatus.Accepted, answer);
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction tx, string sql)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in new[] { "$id", "$workspace", "$type", "$main", "$now", "$payload", "$maxAttempts" })
+            if (sql.Contains(name, StringComparison.Ordinal)) command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        return command;
     }
 
     private sealed class KeyRow
