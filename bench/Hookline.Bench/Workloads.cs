@@ -103,14 +103,15 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
         var total = rate * sizes.LatencySeconds;
         receiver.Reset(total);
         var clock = Stopwatch.StartNew();
-        var sends = new List<Task>(total);
+        var sends = new List<Task<double>>(total);
         for (var i = 0; i < total; i++)
         {
             var due = TimeSpan.FromSeconds(i / (double)rate);
             if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
-            sends.Add(PostEventAsync(node.Client, Payloads.Event(i, Payloads.Now())));
+            sends.Add(TimedPostAsync(node.Client, Payloads.Event(i, Payloads.Now())));
         }
-        await Task.WhenAll(sends);
+        var accepted = (await Task.WhenAll(sends)).Order().ToArray();
+        Console.Write($"[202 after p50 {Percentile(accepted, 0.5):0.0} ms, p99 {Percentile(accepted, 0.99):0.0} ms] ");
         await receiver.WaitForAsync(total, TimeSpan.FromMinutes(5));
         var ms = receiver.LatenciesMs();
         return (Percentile(ms, 0.50), Percentile(ms, 0.95), Percentile(ms, 0.99));
@@ -181,6 +182,13 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
                 if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Batch refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
         }));
+    }
+
+    private static async Task<double> TimedPostAsync(HttpClient client, string json)
+    {
+        var start = Payloads.Now();
+        await PostEventAsync(client, json);
+        return Seconds(start, Payloads.Now()) * 1000;
     }
 
     private static async Task PostEventAsync(HttpClient client, string json)
