@@ -158,14 +158,20 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
         return (ingest, drain, Math.Max(peak, draining.PeakRssMiB()));
     }
 
-    /// <summary>Wakes a new Hookline process up (JIT, connection pools, SQLite page cache) before anything is timed.</summary>
+    /// <summary>
+    /// Brings a new Hookline process to its steady state before anything is timed: the JIT's tiered, profile-guided
+    /// compilation settles after some thousands of calls, and connection pools and SQLite's page cache fill.
+    /// </summary>
     private async Task WarmUpAsync(HooklineNode node, bool delivers)
     {
-        var warm = Enumerable.Range(0, 3).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
-        receiver.Reset(warm.Count * BatchSize);
+        var warm = Enumerable.Range(0, 10).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
+        receiver.Reset(warm.Count * BatchSize + 1000);
         await PublishAsync(node.Client, warm, publishers: 2);
-        for (var i = 0; i < 200; i++) await PostEventAsync(node.Client, Payloads.Event(i));
-        if (delivers) await receiver.WaitForAsync(warm.Count * BatchSize + 200, TimeSpan.FromMinutes(5));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async p =>
+        {
+            for (var i = 0; i < 250; i++) await PostEventAsync(node.Client, Payloads.Event(p * 250 + i));
+        }));
+        if (delivers) await receiver.WaitForAsync(warm.Count * BatchSize + 1000, TimeSpan.FromMinutes(5));
     }
 
     private static async Task PublishAsync(HttpClient client, List<byte[]> batches, int publishers)

@@ -146,23 +146,11 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>One paged, filtered, ordered SELECT plus its COUNT; user input reaches SQL only as parameters.</summary>
     private async Task<Page<TRow>> ListAsync<TRow>(string table, string columns, string scope, Dictionary<string, object?> parameters,
         ListQuery query, IReadOnlyDictionary<string, string> fieldColumns, CancellationToken ct)
     {
-        string Column(QueryField f) => fieldColumns[f.Name];
-        var where = scope;
-        if (query.Filter is not null) where += " AND " + SqlFilter.Where(query.Filter, Column, Dialect.Instance, parameters);
-        var orderBy = SqlFilter.OrderBy(query.Order, Column, "id ASC");
-        parameters["Limit"] = query.PageSize;
-        parameters["Offset"] = query.Offset;
-
         await using var c = await db.OpenAsync(ct);
-        var args = new DynamicParameters(parameters);
-        var total = await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table} WHERE {where};", args);
-        var items = total == 0 ? [] : (await c.QueryAsync<TRow>(
-            $"SELECT {columns} FROM {table} WHERE {where} ORDER BY {orderBy} LIMIT @Limit OFFSET @Offset;", args)).AsList();
-        return new(items, total);
+        return await SqlList.QueryAsync<TRow>(c, table, columns, scope, parameters, query, fieldColumns, Dialect.Instance);
     }
 
     private static object Parameters(Webhook w) => new
