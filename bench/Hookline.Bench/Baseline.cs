@@ -1,23 +1,28 @@
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 
 namespace Hookline.Bench;
 
 /// <summary>
-/// What a C# team would build without Hookline: a Hangfire job per delivery, on Hangfire's SQLite storage, each job
-/// POSTing with HttpClient. Given every advantage we could: 50 ms queue polling and 40 workers.
+/// What a C# team would build without Hookline: a Hangfire job per delivery, on Hangfire's SQLite (or PostgreSQL)
+/// storage, each job POSTing with HttpClient. Given every advantage we could: 50 ms queue polling and 40 workers.
 /// </summary>
 public static class Baseline
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
 
-    public static async Task<double> RunAsync(BenchReceiver receiver, int jobs, string folder)
+    public static async Task<double> RunAsync(BenchReceiver receiver, int jobs, Store.Place place, bool postgres)
     {
-        GlobalConfiguration.Configuration
+        var configuration = GlobalConfiguration.Configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(Path.Combine(folder, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
+            .UseRecommendedSerializerSettings();
+        if (postgres)
+            configuration.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(place.Settings["Hookline__Database__ConnectionString"]),
+                new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
+        else
+            configuration.UseSQLiteStorage(Path.Combine(place.Folder, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
         receiver.Reset(jobs);
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = 40 });
         var url = receiver.Url + "/hangfire";

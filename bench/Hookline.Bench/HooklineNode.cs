@@ -23,14 +23,14 @@ public sealed class HooklineNode : IAsyncDisposable
         .First(a => a.Key == "HooklineDll").Value!;
 
     /// <summary>Starts Hookline; on a new database it waits for the printed first-start token, on an old one it needs none.</summary>
-    public static async Task<HooklineNode> StartAsync(string dataFolder, IReadOnlyDictionary<string, string> settings, string? token = null)
+    public static async Task<HooklineNode> StartAsync(Store.Place place, IReadOnlyDictionary<string, string> settings, string? token = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         info.Environment["ASPNETCORE_URLS"] = url;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Hookline__Database__ConnectionString"] = Path.Combine(dataFolder, "hookline.db");
+        foreach (var (k, v) in place.Settings) info.Environment[k] = v;
         info.Environment["Hookline__Delivery__AllowPrivateNetworks"] = "true";
         info.Environment["Hookline__RateLimits__PerSecond"] = "1000000";
         info.Environment["Hookline__RateLimits__PerMinute"] = "60000000";

@@ -2,18 +2,20 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Hookline.Bench;
 
-// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE]
+// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD] [--postgres CONNECTION]
 var quick = args.Contains("--quick");
-var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(); // one workload, for profiling
-var jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+var jsonPath = Option("--json");
+var only = Option("--only"); // one workload, for profiling
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 var root = Directory.CreateTempSubdirectory("hookline-bench-").FullName;
-Console.WriteLine($"Hookline bench ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, store sqlite");
+var store = new Store(root, Option("--postgres")); // a server connection string: every workload on its own database there
+Console.WriteLine($"Hookline bench ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, store {store.Name}");
 
+await using var receiver = await BenchReceiver.StartAsync();
+var w = new Workloads(receiver, sizes, store);
 try
 {
-    await using var receiver = await BenchReceiver.StartAsync();
-    var w = new Workloads(receiver, sizes, root);
     async Task<T> Step<T>(string name, Func<Task<T>> run)
     {
         Console.Write($"  {name,-14} ");
@@ -30,10 +32,12 @@ try
             ["throughput"] = async () => await w.ThroughputAsync(), ["latency"] = async () => await w.LatencyAsync(),
             ["batch"] = async () => await w.BatchIngestAsync(), ["single"] = async () => await w.SingleIngestAsync(),
             ["fanout"] = async () => await w.FanoutAsync(), ["ceiling"] = async () => await w.CeilingAsync(),
+            ["baseline"] = async () => await w.BaselineAsync(),
         };
         await Step(only, steps[only]);
         return 0;
     }
+
     var ceiling = await Step("ceiling", w.CeilingAsync);
     var baseline = await Step("baseline", w.BaselineAsync);
     var throughput = await Step("throughput", w.ThroughputAsync);
@@ -46,7 +50,7 @@ try
     var result = new
     {
         machine = new { cores = Environment.ProcessorCount, os = RuntimeInformation.OSDescription },
-        store = "sqlite",
+        store = store.Name,
         mode = quick ? "quick" : "full",
         ceilingPerSec = Math.Round(ceiling), baselinePerSec = Math.Round(baseline, 1), throughputPerSec = Math.Round(throughput),
         ratioToCeiling = Math.Round(throughput / ceiling, 3), ratioToBaseline = Math.Round(throughput / baseline, 1),
@@ -60,11 +64,12 @@ try
             drainRatio = Math.Round(backlog.DrainPerSec / throughput, 2),
         },
     };
-    Report.Print(result.machine.cores, result);
+    Report.Print(result.machine.cores, store.Name, result);
     if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
     return 0;
 }
 finally
 {
+    w.Clean();
     try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 }

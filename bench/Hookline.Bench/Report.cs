@@ -5,13 +5,13 @@ namespace Hookline.Bench;
 public static class Report
 {
     /// <summary>The table for the README: every figure from this run, each target beside it.</summary>
-    public static void Print(int cores, object result)
+    public static void Print(int cores, string store, object result)
     {
         var r = JsonSerializer.SerializeToElement(result);
         double D(params string[] path) => path.Aggregate(r, (e, p) => e.GetProperty(p)).GetDouble();
         string Mark(bool met) => met ? "met" : "MISSED";
         Console.WriteLine();
-        Console.WriteLine($"| workload ({cores} cores, SQLite) | figure | target | |");
+        Console.WriteLine($"| workload ({cores} cores, {store}) | figure | target | |");
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine($"| ceiling: HttpClient → receiver | {D("ceilingPerSec"):N0} req/s | | |");
         Console.WriteLine($"| baseline: Hangfire + HttpClient | {D("baselinePerSec"):N1} deliveries/s | | |");

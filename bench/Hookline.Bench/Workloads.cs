@@ -13,13 +13,23 @@ public sealed record Sizes(int Ceiling, int Baseline, int Throughput, int BatchI
 }
 
 /// <summary>Each workload on a fresh Hookline and database, all traffic on loopback.</summary>
-public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
+public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
 {
     private const int BatchSize = 1000;
     private static readonly Dictionary<string, string> Worker = new();
     private static readonly Dictionary<string, string> NoWorker = new() { ["Hookline__Node__Worker"] = "false" };
 
-    private string NewFolder() => Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName;
+    private readonly List<Store.Place> _places = [];
+
+    private Store.Place NewPlace()
+    {
+        var place = store.New();
+        _places.Add(place);
+        return place;
+    }
+
+    /// <summary>Drops what the workloads created (PostgreSQL databases); SQLite files go with the bench's folder.</summary>
+    public void Clean() { foreach (var place in _places) store.Drop(place); }
 
     /// <summary>The machine's limit: plain HttpClient POSTs of the same 1 KiB body to the same receiver, 64 at a time.</summary>
     public async Task<double> CeilingAsync()
@@ -37,12 +47,12 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
         return sizes.Ceiling / Seconds(start, receiver.LastReceivedTicks);
     }
 
-    public Task<double> BaselineAsync() => Baseline.RunAsync(receiver, sizes.Baseline, NewFolder());
+    public Task<double> BaselineAsync() => Baseline.RunAsync(receiver, sizes.Baseline, NewPlace(), store.Postgres is not null);
 
     /// <summary>Batches published as fast as they are accepted, fan-out 1: start of publishing to the last delivery received.</summary>
     public async Task<double> ThroughputAsync()
     {
-        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await using var node = await HooklineNode.StartAsync(NewPlace(), Worker);
         await node.CreateWebhooksAsync(receiver.Url + "/throughput", 1);
         await WarmUpAsync(node, delivers: true);
         var batches = Enumerable.Range(0, sizes.Throughput / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
@@ -59,7 +69,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
     /// <summary>Events accepted durably per second by /events/batch (workers off, so only ingest is measured).</summary>
     public async Task<double> BatchIngestAsync(HooklineNode? on = null, int? events = null)
     {
-        var own = on is null ? await HooklineNode.StartAsync(NewFolder(), NoWorker) : null;
+        var own = on is null ? await HooklineNode.StartAsync(NewPlace(), NoWorker) : null;
         var node = on ?? own!;
         try
         {
@@ -80,7 +90,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
     /// <summary>Events accepted per second by single-event POSTs, 32 at a time.</summary>
     public async Task<double> SingleIngestAsync()
     {
-        await using var node = await HooklineNode.StartAsync(NewFolder(), NoWorker);
+        await using var node = await HooklineNode.StartAsync(NewPlace(), NoWorker);
         await node.CreateWebhooksAsync(receiver.Url + "/single", 1);
         await WarmUpAsync(node, delivers: false);
         var next = -1;
@@ -96,7 +106,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
     /// <summary>A steady 1,000 events/s, one POST each; latency from the publisher's send to the receiver's receipt.</summary>
     public async Task<(double P50, double P95, double P99)> LatencyAsync()
     {
-        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await using var node = await HooklineNode.StartAsync(NewPlace(), Worker);
         await node.CreateWebhooksAsync(receiver.Url + "/latency", 1);
         await WarmUpAsync(node, delivers: true);
         const int rate = 1000;
@@ -120,7 +130,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
     /// <summary>One event type subscribed by many webhooks: deliveries per second.</summary>
     public async Task<double> FanoutAsync()
     {
-        await using var node = await HooklineNode.StartAsync(NewFolder(), Worker);
+        await using var node = await HooklineNode.StartAsync(NewPlace(), Worker);
         await node.CreateWebhooksAsync(receiver.Url + "/fanout", 1);
         await WarmUpAsync(node, delivers: true);
         await node.CreateWebhooksAsync(receiver.Url + "/fanout", sizes.FanoutWebhooks - 1);
@@ -138,10 +148,10 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
     /// </summary>
     public async Task<(double IngestPerSec, double DrainPerSec, double PeakRssMiB)> BacklogAsync()
     {
-        var folder = NewFolder();
+        var place = NewPlace();
         double ingest, peak;
         string token;
-        await using (var filling = await HooklineNode.StartAsync(folder, NoWorker))
+        await using (var filling = await HooklineNode.StartAsync(place, NoWorker))
         {
             await filling.CreateWebhooksAsync(receiver.Url + "/backlog", 1);
             token = filling.Token;
@@ -152,7 +162,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, string root)
         }
         receiver.Reset(sizes.Backlog);
         var start = Payloads.Now();
-        await using var draining = await HooklineNode.StartAsync(folder, Worker, token);
+        await using var draining = await HooklineNode.StartAsync(place, Worker, token);
         await receiver.WaitForAsync(sizes.Backlog, TimeSpan.FromHours(2));
         var drain = sizes.Backlog / Seconds(start, receiver.LastReceivedTicks);
         return (ingest, drain, Math.Max(peak, draining.PeakRssMiB()));

@@ -1,0 +1,41 @@
+using Npgsql;
+
+namespace Hookline.Bench;
+
+/// <summary>
+/// Where each workload's Hookline keeps its data: a fresh SQLite file, or with <c>--postgres CONN</c> a fresh database on
+/// that server (created and dropped here), so that every workload starts empty on either store.
+/// </summary>
+public sealed class Store(string root, string? postgres)
+{
+    public string Name => postgres is null ? "sqlite" : "postgres";
+    public string? Postgres => postgres;
+
+    public sealed record Place(string Folder, Dictionary<string, string> Settings, string? Database);
+
+    public Place New()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName;
+        if (postgres is null)
+            return new(folder, new() { ["Hookline__Database__ConnectionString"] = Path.Combine(folder, "hookline.db") }, null);
+        var name = $"hookline_bench_{Guid.NewGuid():N}";
+        Execute($"CREATE DATABASE {name};");
+        var cs = new NpgsqlConnectionStringBuilder(postgres) { Database = name }.ConnectionString;
+        return new(folder, new() { ["Hookline__Database__Provider"] = "postgres", ["Hookline__Database__ConnectionString"] = cs }, name);
+    }
+
+    public void Drop(Place place)
+    {
+        if (place.Database is null) return;
+        NpgsqlConnection.ClearAllPools();
+        Execute($"DROP DATABASE IF EXISTS {place.Database} WITH (FORCE);");
+    }
+
+    private void Execute(string sql)
+    {
+        using var c = new NpgsqlConnection(postgres);
+        c.Open();
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
+    }
+}
