@@ -7,9 +7,14 @@ namespace Hookline.Api;
 public static class ApiError
 {
     public const string TraceIdHeader = "Trace-Id";
+    public const string UnsupportedMediaType = "unsupported-media-type";
+    public const string JsonOnly = "The request body must be JSON (Content-Type: application/json).";
 
     public static JsonHttpResult<ErrorResponse> NotFound(HttpContext http, string description) =>
         Create(http, StatusCodes.Status404NotFound, "not-found", description);
+
+    public static JsonHttpResult<ErrorResponse> WebhookNotFound(HttpContext http, Guid id) =>
+        NotFound(http, $"No webhook with the id '{id}' exists.");
 
     public static JsonHttpResult<ErrorResponse> Validation(HttpContext http, IReadOnlyList<ValidationErrorResponse> errors) =>
         Create(http, StatusCodes.Status400BadRequest, "validation-failed",

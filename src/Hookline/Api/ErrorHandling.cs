@@ -35,7 +35,7 @@ public static class ErrorHandling
     {
         404 => ApiError.WriteAsync(http, 404, "not-found", "There is no matching path for this URL."),
         405 => ApiError.WriteAsync(http, 405, "method-not-allowed", $"The method {http.Request.Method} is not allowed on this path."),
-        415 => ApiError.WriteAsync(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json)."),
+        415 => ApiError.WriteAsync(http, 415, ApiError.UnsupportedMediaType, ApiError.JsonOnly),
         var status => ApiError.WriteAsync(http, status, "error", $"The request failed with status {status}."),
     };
 
@@ -49,7 +49,7 @@ public static class ErrorHandling
                     await ApiError.WriteAsync(http, 413, "request-body-too-large", "The request body exceeds the allowed size limit.");
                     break;
                 case BadHttpRequestException { StatusCode: 415 }:
-                    await ApiError.WriteAsync(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json).");
+                    await ApiError.WriteAsync(http, 415, ApiError.UnsupportedMediaType, ApiError.JsonOnly);
                     break;
                 case BadHttpRequestException { InnerException: JsonException json }:
                     await ApiError.WriteAsync(http, 400, "invalid-model", "The body of the request is invalid or empty.", [json.Message]);

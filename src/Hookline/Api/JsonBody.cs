@@ -17,7 +17,7 @@ public static class JsonBody
     public static async Task<(Body? Body, JsonHttpResult<ErrorResponse>? Error)> ReadAsync(HttpContext http, long maxBytes, CancellationToken ct)
     {
         if (!http.Request.HasJsonContentType())
-            return (null, ApiError.Create(http, 415, "unsupported-media-type", "The request body must be JSON (Content-Type: application/json)."));
+            return (null, ApiError.Create(http, 415, ApiError.UnsupportedMediaType, ApiError.JsonOnly));
         if (http.Request.ContentLength > maxBytes) return (null, TooLarge(http, maxBytes));
 
         var buffer = new ArrayBufferWriter<byte>();

@@ -44,7 +44,7 @@ public static class DeliveryApi
         Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
         await store.GetSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
             ? TypedResults.Ok(new WebhookSecret(key))
-            : NotFound(http, webhookId);
+            : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> RotateSecretAsync(
         Guid webhookId, HttpContext http, IWebhookStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
@@ -53,7 +53,7 @@ public static class DeliveryApi
         var now = time.GetUtcNowMs();
         return await store.RotateSecretAsync(http.User.WorkspaceId(), webhookId, key, now, now + options.CurrentValue.SecretGracePeriod, ct)
             ? TypedResults.Ok(new WebhookSecret(key))
-            : NotFound(http, webhookId);
+            : ApiError.WebhookNotFound(http, webhookId);
     }
 
     private static async Task<Results<Ok<WebhookTestResult>, JsonHttpResult<ErrorResponse>>> TestAsync(
@@ -62,7 +62,7 @@ public static class DeliveryApi
     {
         var workspace = http.User.WorkspaceId();
         var now = time.GetUtcNowMs();
-        if (await deliveries.GetTargetAsync(workspace, webhookId, now, ct) is not { } target) return NotFound(http, webhookId);
+        if (await deliveries.GetTargetAsync(workspace, webhookId, now, ct) is not { } target) return ApiError.WebhookNotFound(http, webhookId);
 
         var eventId = Guid.CreateVersion7(now);
         var payload = JsonSerializer.Serialize(new
@@ -84,7 +84,7 @@ public static class DeliveryApi
         IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
     {
         var workspace = http.User.WorkspaceId();
-        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return NotFound(http, webhookId);
+        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return ApiError.WebhookNotFound(http, webhookId);
         var (found, deliveryId) = await deliveries.FindDeliveryOfLogAsync(workspace, webhookId, logId, ct);
         if (!found) return ApiError.NotFound(http, $"The webhook '{webhookId}' has no log with the id '{logId}'.");
         if (deliveryId is not { } id) return InvalidOperation(http, "A test send has no delivery to send again; use /test instead.");
@@ -99,7 +99,7 @@ public static class DeliveryApi
         IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
     {
         var workspace = http.User.WorkspaceId();
-        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return NotFound(http, webhookId);
+        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return ApiError.WebhookNotFound(http, webhookId);
         if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var from))
             return ApiError.Validation(http, [new("since", "'since' is required: an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.")]);
         if (!webhook.IsActive) return InvalidOperation(http, "The webhook is inactive; activate it (PUT isActive: true) first.");
@@ -108,8 +108,6 @@ public static class DeliveryApi
         return TypedResults.Accepted((string?)null, new RecoverResult(count));
     }
 
-    private static JsonHttpResult<ErrorResponse> NotFound(HttpContext http, Guid id) =>
-        ApiError.NotFound(http, $"No webhook with the id '{id}' exists.");
 
     private static JsonHttpResult<ErrorResponse> InvalidOperation(HttpContext http, string why) =>
         ApiError.Create(http, 400, "invalid-operation", why);

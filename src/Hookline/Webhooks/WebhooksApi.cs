@@ -54,7 +54,7 @@ public static class WebhooksApi
         Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
         await store.GetAsync(http.User.WorkspaceId(), webhookId, ct) is { } webhook
             ? TypedResults.Ok(WebhookConfig.From(webhook))
-            : NotFound(http, webhookId);
+            : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> CreateAsync(
         HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
@@ -74,7 +74,7 @@ public static class WebhooksApi
         Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
     {
         var workspace = http.User.WorkspaceId();
-        if (await store.GetAsync(workspace, webhookId, ct) is not { } existing) return NotFound(http, webhookId);
+        if (await store.GetAsync(workspace, webhookId, ct) is not { } existing) return ApiError.WebhookNotFound(http, webhookId);
         var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
         if (error is not null) return error;
         var updated = existing with
@@ -84,18 +84,18 @@ public static class WebhooksApi
             Authentication = form.Authentication, ReceiverType = receiverType, UpdatedOn = time.GetUtcNowMs(),
             UpdatedBy = http.User.TokenId(),
         };
-        return await store.UpdateAsync(updated, ct) ? TypedResults.Ok(WebhookConfig.From(updated)) : NotFound(http, webhookId);
+        return await store.UpdateAsync(updated, ct) ? TypedResults.Ok(WebhookConfig.From(updated)) : ApiError.WebhookNotFound(http, webhookId);
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ErrorResponse>>> DeleteAsync(
         Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
-        await store.DeleteAsync(http.User.WorkspaceId(), webhookId, ct) ? TypedResults.NoContent() : NotFound(http, webhookId);
+        await store.DeleteAsync(http.User.WorkspaceId(), webhookId, ct) ? TypedResults.NoContent() : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<IEnumerable<WebhookLog>>, JsonHttpResult<ErrorResponse>>> ListLogsAsync(
         Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct)
     {
         var workspace = http.User.WorkspaceId();
-        if (await store.GetAsync(workspace, webhookId, ct) is null) return NotFound(http, webhookId);
+        if (await store.GetAsync(workspace, webhookId, ct) is null) return ApiError.WebhookNotFound(http, webhookId);
         if (Paging.TryRead(http, WebhookFields.Log, WebhookFields.LogDefaultOrder, out var query) is { } bad)
             return bad;
         var page = await store.ListLogsAsync(workspace, webhookId, query, ct);
@@ -103,8 +103,6 @@ public static class WebhooksApi
         return TypedResults.Ok(page.Items.Select(WebhookLog.From));
     }
 
-    private static JsonHttpResult<ErrorResponse> NotFound(HttpContext http, Guid id) =>
-        ApiError.NotFound(http, $"No webhook with the id '{id}' exists.");
 
     private static async Task<(WebhookConfigForm? Form, string ReceiverType, JsonHttpResult<ErrorResponse>? Error)> ReadFormAsync(
         HttpContext http, WebhookFormReader reader, CancellationToken ct)
