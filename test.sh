@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Hookline's whole test suite: everything on SQLite, then the store, API and delivery suites again on a
 # private, throwaway PostgreSQL cluster (started here, torn down at exit). Extra arguments go to `dotnet test`.
+# `--full` runs the long reliability suites (chaos, crash loop, fuzz) at the full size instead of the CI size.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -35,6 +36,10 @@ as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w start \
   || { echo "test.sh: PostgreSQL did not start:" >&2; cat "$PGTMP/server.log" >&2; exit 1; }
 export HOOKLINE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
 echo "test.sh: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT (temporary)"
+
+args=()
+for a in "$@"; do if [ "$a" = "--full" ]; then export HOOKLINE_TEST_SIZE=full; else args+=("$a"); fi; done
+set -- "${args[@]}"
 
 log=$(mktemp)
 status=0
