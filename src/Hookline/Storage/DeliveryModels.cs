@@ -28,7 +28,15 @@ public sealed record ClaimedDelivery(
 /// <summary>What one attempt did, and what follows from it.</summary>
 public sealed record AttemptResult(
     ClaimedDelivery Delivery, bool Success, int ResponseCode, string? Reason, string Message, string? ResponseBody,
-    int DurationMs, DateTimeOffset At, DateTimeOffset? RetryAt, string? PauseReason);
+    int DurationMs, DateTimeOffset At, DateTimeOffset? RetryAt, string? PauseReason)
+{
+    /// <summary>
+    /// What the log row stores as its message: null when the message is the event's payload exactly (custom receivers),
+    /// because the event already holds it and the log reads it from there (<see cref="QueryColumns.LogMessage"/>).
+    /// Writing 1 KB again per attempt was most of the bytes each delivery wrote.
+    /// </summary>
+    public string? StoredMessage => string.Equals(Message, Delivery.Payload, StringComparison.Ordinal) ? null : Message;
+}
 
 public sealed record DeliveryState(long Id, string MessageId, Guid WebhookId, DeliveryStatus Status, int Attempts, int MaxAttempts,
     DateTimeOffset DueAt, DateTimeOffset? LeaseUntil);

@@ -15,10 +15,17 @@ public static class QueryColumns
         ["updatedOn"] = "updated_on", ["updatedBy"] = "updated_by",
     };
 
+    /// <summary>A log's message: its own, or the payload of its event when it was delivered unchanged (see AttemptResult.StoredMessage).</summary>
+    public const string LogMessage = "COALESCE(message, (SELECT e.payload FROM events e WHERE e.id = webhook_logs.event_id))";
+
+    /// <summary>The columns a log list reads.</summary>
+    public const string LogSelect = "id, workspace_id, webhook_id, event_id, event_type, attempt, " + LogMessage + " AS message, " +
+        "response_code, reason, is_successful, duration_ms, response_body, created_on";
+
     public static readonly IReadOnlyDictionary<string, string> Log = new Dictionary<string, string>
     {
         ["id"] = "id", ["webhookId"] = "webhook_id", ["eventId"] = "event_id", ["eventType"] = "event_type",
-        ["attempt"] = "attempt", ["message"] = "message", ["responseCode"] = "response_code", ["reason"] = "reason",
+        ["attempt"] = "attempt", ["message"] = LogMessage, ["responseCode"] = "response_code", ["reason"] = "reason",
         ["isSuccessful"] = "is_successful", ["durationMs"] = "duration_ms", ["createdOn"] = "created_on",
     };
 }

@@ -246,6 +246,39 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResultsInOneBatchCountFailuresInTheirOrder()
+    {
+        await PublishAsync(7, T0);
+        var c = await Claim(10, T0);
+        AttemptResult Fail(int i) => Result(c[i], false, T0, T0.AddMinutes(1));
+        async Task<bool> Active() => (await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive;
+
+        await _deliveries.CompleteAsync([Fail(0), Fail(1), Result(c[2], true, T0)], 3, "n1"); // ends at 0
+        await _deliveries.CompleteAsync([Fail(3)], 3, "n1");                                 // 1
+        await _deliveries.CompleteAsync([Result(c[4], true, T0), Fail(5)], 2, "n1");          // the reset comes first: 0, then 1
+        Assert.True(await Active());
+        await _deliveries.CompleteAsync([Fail(6)], 2, "n1");                                 // 2: pauses
+        Assert.False(await Active());
+    }
+
+    [Fact]
+    public async Task ALogShowsTheEventsPayloadWhenDeliveredUnchangedAndItsOwnMessageOtherwise()
+    {
+        await _events.IngestAsync([new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{\"name\":\"payload\"}", T0)], null, 3, _ => "");
+        var d = (await Claim(10, T0)).Single();
+        await _deliveries.CompleteAsync([Result(d, false, T0, T0.AddMinutes(1)) with { Message = d.Payload }], 5, "n1");
+        var again = (await Claim(10, T0.AddMinutes(2))).Single();
+        await _deliveries.CompleteAsync([Result(again, true, T0.AddMinutes(2)) with { Message = "{\"blocks\":[]}" }], 5, "n1");
+
+        var order = Hookline.Webhooks.WebhookFields.LogDefaultOrder;
+        var logs = (await _webhooks.ListLogsAsync(_workspace, _hook.Id, new ListQuery(null, order, 1, 10))).Items;
+        Assert.Equal(["{\"blocks\":[]}", "{\"name\":\"payload\"}"], logs.OrderByDescending(l => l.CreatedOn).Select(l => l.Message));
+        Assert.True(Hookline.Api.Querying.FilterParser.TryParse("substringof('payload', message)", Hookline.Webhooks.WebhookFields.Log,
+            out var filter, out _));
+        Assert.Equal(1, (await _webhooks.ListLogsAsync(_workspace, _hook.Id, new ListQuery(filter, order, 1, 10))).Total);
+    }
+
+    [Fact]
     public async Task ADatabaseFromANewerHooklineIsRefused()
     {
         await stores.Execute("INSERT INTO schema_version (version, name, applied_on) VALUES (9999, 'future', CURRENT_TIMESTAMP);");

@@ -69,6 +69,10 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
     {
         await using var c = await db.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
+        // Successes reset their webhook's failure count once per batch; a failure first applies a pending reset (order kept).
+        var pendingReset = new HashSet<Guid>();
+        Task ResetAsync(Guid webhookId) =>
+            c.ExecuteAsync("UPDATE webhooks SET consecutive_failures = 0 WHERE id = @webhookId AND consecutive_failures <> 0;", new { webhookId }, tx);
         var applied = 0;
         foreach (var r in results)
         {
@@ -92,23 +96,21 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
                 """,
                 new
                 {
-                    LogId = Guid.CreateVersion7(r.At), d.Target.WorkspaceId, WebhookId = d.Target.Id, d.EventId, d.EventType, d.Attempt, r.Message,
+                    LogId = Guid.CreateVersion7(r.At), d.Target.WorkspaceId, WebhookId = d.Target.Id, d.EventId, d.EventType, d.Attempt, Message = r.StoredMessage,
                     r.ResponseCode, r.Reason, r.Success, r.DurationMs, r.ResponseBody, At = Utc(r.At), d.Id, node,
                 }, tx);
-            await UpdateWebhookAsync(c, tx, r, pauseAfter);
+            if (r.Success) { pendingReset.Add(d.Target.Id); continue; }
+            if (pendingReset.Remove(d.Target.Id)) await ResetAsync(d.Target.Id);
+            await RecordFailureAsync(c, tx, r, pauseAfter);
         }
+        foreach (var webhookId in pendingReset) await ResetAsync(webhookId);
         await tx.CommitAsync(ct);
         return applied;
     }
 
-    private static async Task UpdateWebhookAsync(NpgsqlConnection c, NpgsqlTransaction tx, AttemptResult r, int pauseAfter)
+    private static async Task RecordFailureAsync(NpgsqlConnection c, NpgsqlTransaction tx, AttemptResult r, int pauseAfter)
     {
         var webhookId = r.Delivery.Target.Id;
-        if (r.Success)
-        {
-            await c.ExecuteAsync("UPDATE webhooks SET consecutive_failures = 0 WHERE id = @webhookId AND consecutive_failures <> 0;", new { webhookId }, tx);
-            return;
-        }
         var state = await c.QuerySingleOrDefaultAsync<(int Failures, bool IsActive)>(
             """
             UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,

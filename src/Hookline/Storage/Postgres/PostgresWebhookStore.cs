@@ -119,7 +119,7 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
 
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
     {
-        var page = await ListAsync<LogRow>("webhook_logs", LogColumns, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
+        var page = await ListAsync<LogRow>("webhook_logs", QueryColumns.LogSelect, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
             new() { ["WorkspaceId"] = workspaceId, ["WebhookId"] = webhookId }, query, QueryColumns.Log, ct);
         return new(page.Items.Select(r => r.ToLog()).ToList(), page.Total);
     }

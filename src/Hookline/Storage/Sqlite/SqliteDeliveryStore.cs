@@ -80,6 +80,16 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
               $success, $durationMs, $responseBody, $at, $id, $node);
             """, "$logId", "$workspaceId", "$webhookId", "$eventId", "$eventType", "$attempt", "$message", "$responseCode", "$reason",
             "$success", "$durationMs", "$responseBody", "$at", "$id", "$node");
+        await using var reset = Prepared(c, tx, "UPDATE webhooks SET consecutive_failures = 0 WHERE id = $webhookId AND consecutive_failures <> 0;",
+            "$webhookId");
+        // Successes reset their webhook's failure count once per batch, not once each; a failure first applies a pending reset, so
+        // the count still follows the order of the results.
+        var pendingReset = new HashSet<string>();
+        async Task ResetAsync(string webhookId)
+        {
+            Bind(reset, ("$webhookId", webhookId));
+            await reset.ExecuteNonQueryAsync(ct);
+        }
         var applied = 0;
         foreach (var r in results)
         {
@@ -90,12 +100,16 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
 
             // Version 7 ids grow with time, so log rows append to the B-tree instead of splitting pages at random.
             Bind(log, ("$logId", Id(Guid.CreateVersion7(r.At))), ("$workspaceId", Id(d.Target.WorkspaceId)), ("$webhookId", Id(d.Target.Id)),
-                ("$eventId", Id(d.EventId)), ("$eventType", d.EventType), ("$attempt", d.Attempt), ("$message", r.Message),
+                ("$eventId", Id(d.EventId)), ("$eventType", d.EventType), ("$attempt", d.Attempt), ("$message", r.StoredMessage),
                 ("$responseCode", r.ResponseCode), ("$reason", r.Reason), ("$success", r.Success ? 1 : 0), ("$durationMs", r.DurationMs),
                 ("$responseBody", r.ResponseBody), ("$at", Time(r.At)), ("$id", d.Id), ("$node", node));
             await log.ExecuteNonQueryAsync(ct);
-            await UpdateWebhookAsync(c, tx, r, pauseAfter);
+            var webhookId = Id(d.Target.Id);
+            if (r.Success) { pendingReset.Add(webhookId); continue; }
+            if (pendingReset.Remove(webhookId)) await ResetAsync(webhookId);
+            await RecordFailureAsync(c, tx, webhookId, r, pauseAfter);
         }
+        foreach (var webhookId in pendingReset) await ResetAsync(webhookId);
         await tx.CommitAsync(ct);
         return applied;
     }
@@ -114,15 +128,8 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         foreach (var (name, value) in values) command.Parameters[name].Value = value ?? DBNull.Value;
     }
 
-    private static async Task UpdateWebhookAsync(SqliteConnection c, SqliteTransaction tx, AttemptResult r, int pauseAfter)
+    private static async Task RecordFailureAsync(SqliteConnection c, SqliteTransaction tx, string webhookId, AttemptResult r, int pauseAfter)
     {
-        var webhookId = Id(r.Delivery.Target.Id);
-        if (r.Success)
-        {
-            await c.ExecuteAsync("UPDATE webhooks SET consecutive_failures = 0 WHERE id = @webhookId AND consecutive_failures <> 0;",
-                new { webhookId }, tx);
-            return;
-        }
         var state = await c.QuerySingleOrDefaultAsync<(long Failures, long IsActive)>(
             """
             UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,

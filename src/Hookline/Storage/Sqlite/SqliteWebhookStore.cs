@@ -123,7 +123,7 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
 
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
     {
-        var page = await ListAsync<LogRow>("webhook_logs", LogColumns, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
+        var page = await ListAsync<LogRow>("webhook_logs", QueryColumns.LogSelect, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
             new() { ["WorkspaceId"] = Id(workspaceId), ["WebhookId"] = Id(webhookId) }, query, QueryColumns.Log, ct);
         return new(page.Items.Select(r => r.ToLog()).ToList(), page.Total);
     }
