@@ -33,14 +33,19 @@ public sealed class SqliteDb
     // waiting in SQLite's busy handler is sleep-and-retry (1, 2, 5 … 100 ms), which wrecks latency under load.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    /// <summary>Opens a connection in a write (IMMEDIATE) transaction, holding this process's writer turn until disposed.</summary>
-    public async Task<Writer> BeginWriteAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Opens a connection in a write (IMMEDIATE) transaction, holding this process's writer turn until disposed.
+    /// <paramref name="durable"/> false commits without waiting for the disk: for writes that may be lost in a power cut
+    /// because redoing them is harmless (a lease: the delivery is claimed again). A crash of the process loses nothing either way.
+    /// </summary>
+    public async Task<Writer> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
         await _writer.WaitAsync(ct);
         try
         {
             var connection = await OpenAsync(ct);
-            return new Writer(connection, connection.BeginTransaction(deferred: false), _writer);
+            if (!durable) await SetSynchronousAsync(connection, "OFF");
+            return new Writer(connection, connection.BeginTransaction(deferred: false), _writer, durable);
         }
         catch
         {
@@ -49,7 +54,14 @@ public sealed class SqliteDb
         }
     }
 
-    public sealed class Writer(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim turn) : IAsyncDisposable
+    private static async Task SetSynchronousAsync(SqliteConnection connection, string level)
+    {
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA synchronous = {level};";
+        await pragma.ExecuteNonQueryAsync();
+    }
+
+    public sealed class Writer(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim turn, bool durable) : IAsyncDisposable
     {
         public SqliteConnection Connection => connection;
         public SqliteTransaction Transaction => transaction;
@@ -57,9 +69,16 @@ public sealed class SqliteDb
 
         public async ValueTask DisposeAsync()
         {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-            turn.Release();
+            try
+            {
+                await transaction.DisposeAsync();
+                if (!durable) await SetSynchronousAsync(connection, "FULL"); // pooled: the next user gets a durable connection
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+                turn.Release();
+            }
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
         string node, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var writer = await db.BeginWriteAsync(ct);
+        await using var writer = await db.BeginWriteAsync(ct, durable: false); // a lease lost in a power cut is claimed again
         var (c, tx) = (writer.Connection, writer.Transaction);
         var claimed = (await c.QueryAsync<ClaimRow>(
             """
