@@ -11,7 +11,6 @@ namespace Hookline.Tests.Security;
 /// </summary>
 public sealed class SsrfFixture : IAsyncLifetime
 {
-    public const string Workspace = "5e1f0000-0000-4000-8000-00000000aaaa";
     public Trap Trap { get; } = Trap.Start();
     public HostsAlias Alias { get; } = new();
     public HooklineFactory Guarded { get; } = new(TestEvents.FastDelivery(("Hookline:Delivery:AllowPrivateNetworks", "false")));
