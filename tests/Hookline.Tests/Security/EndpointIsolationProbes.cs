@@ -1,0 +1,79 @@
+using System.Net;
+
+namespace Hookline.Tests.Security;
+
+/// <summary>The probes: for each mapped endpoint, the requests Bob sends with Alice's ids and what he must get.</summary>
+public sealed partial class EndpointIsolationTests
+{
+    private sealed record Probe(string Method, string Path, string? Body, HttpStatusCode Expected, string? IdempotencyKey = null);
+
+    /// <summary>What Bob (admin and events:publish in his own workspace) tries against Alice, per endpoint.</summary>
+    private Dictionary<string, Probe[]> BobsProbes()
+    {
+        var w = _world;
+        var (hook, failing, bobHook) = (w.AliceHook.Id, w.AliceFailing.Id, w.BobHook.Id);
+        var form = $$"""{"name":"bob was here","uri":"https://bob.example/","events":"task_added","isActive":true,"authenticationType":"none"}""";
+        const string h = "/api/v1/webhooks";
+        return new()
+        {
+            ["GET /api/v1/webhooks/"] =
+            [
+                new("GET", h, null, HttpStatusCode.OK), new("GET", $"{h}?filterby=id eq guid'{hook}'", null, HttpStatusCode.OK),
+                new("GET", $"{h}?filterby=name eq '{w.AliceHook.Name}'", null, HttpStatusCode.OK),
+                new("GET", $"{h}?filterby=uri eq '{w.AliceHook.Uri}'", null, HttpStatusCode.OK),
+            ],
+            ["POST /api/v1/webhooks/"] =
+            [
+                new("POST", h, form, HttpStatusCode.OK),
+                new("POST", h, form.Replace("\"name\"", $"\"id\":\"{hook}\",\"name\""), HttpStatusCode.BadRequest),
+            ],
+            ["GET /api/v1/webhooks/eventtypes"] = [new("GET", $"{h}/eventtypes", null, HttpStatusCode.OK)],
+            ["GET /api/v1/webhooks/eventtypes/slack"] = [new("GET", $"{h}/eventtypes/slack", null, HttpStatusCode.OK)],
+            ["GET /api/v1/webhooks/{webhookId:guid}"] = [new("GET", $"{h}/{hook}", null, HttpStatusCode.NotFound)],
+            ["PUT /api/v1/webhooks/{webhookId:guid}"] =
+                [new("PUT", $"{h}/{hook}", form, HttpStatusCode.NotFound), new("PUT", $"{h}/{failing}", "{}", HttpStatusCode.NotFound)],
+            ["DELETE /api/v1/webhooks/{webhookId:guid}"] = [new("DELETE", $"{h}/{hook}", null, HttpStatusCode.NotFound)],
+            ["GET /api/v1/webhooks/{webhookId:guid}/logs"] =
+            [
+                new("GET", $"{h}/{hook}/logs", null, HttpStatusCode.NotFound),
+                new("GET", $"{h}/{bobHook}/logs?filterby=id eq guid'{w.AliceLog}'", null, HttpStatusCode.OK),
+                new("GET", $"{h}/{bobHook}/logs?filterby=eventId eq guid'{w.AliceEvent}'", null, HttpStatusCode.OK),
+                new("GET", $"{h}/{bobHook}/logs?filterby=webhookId eq guid'{hook}'", null, HttpStatusCode.OK),
+            ],
+            ["GET /api/v1/webhooks/{webhookId:guid}/secret"] = [new("GET", $"{h}/{hook}/secret", null, HttpStatusCode.NotFound)],
+            ["POST /api/v1/webhooks/{webhookId:guid}/secret/rotate"] = [new("POST", $"{h}/{hook}/secret/rotate", null, HttpStatusCode.NotFound)],
+            ["POST /api/v1/webhooks/{webhookId:guid}/test"] = [new("POST", $"{h}/{hook}/test", null, HttpStatusCode.NotFound)],
+            ["POST /api/v1/webhooks/{webhookId:guid}/logs/{logId:guid}/redeliver"] =
+            [
+                new("POST", $"{h}/{hook}/logs/{w.AliceLog}/redeliver", null, HttpStatusCode.NotFound),
+                new("POST", $"{h}/{bobHook}/logs/{w.AliceLog}/redeliver", null, HttpStatusCode.NotFound),
+                new("POST", $"{h}/{hook}/logs/{w.BobLog}/redeliver", null, HttpStatusCode.NotFound),
+            ],
+            ["POST /api/v1/webhooks/{webhookId:guid}/recover"] =
+            [
+                new("POST", $"{h}/{failing}/recover?since=2000-01-01T00:00:00Z", null, HttpStatusCode.NotFound),
+                new("POST", $"{h}/{bobHook}/recover?since=2000-01-01T00:00:00Z", null, HttpStatusCode.Accepted),
+            ],
+            ["POST /api/v1/events/"] =
+            [
+                new("POST", "/api/v1/events", $$"""{"workspaceId":"{{w.Alice}}","eventType":"task_added"}""", HttpStatusCode.BadRequest),
+                new("POST", "/api/v1/events", w.AliceEventBody, HttpStatusCode.Accepted, IsolationWorld.IdempotencyKey),
+            ],
+            ["POST /api/v1/events/batch"] =
+            [
+                new("POST", "/api/v1/events/batch", $$"""[{"eventType":"task_added"},{"workspaceId":"{{w.Alice}}","eventType":"task_added"}]""",
+                    HttpStatusCode.BadRequest),
+                // The key is Bob's own by now (the single-event probe above used it), so his earlier request, not
+                // Alice's, is what this one conflicts with.
+                new("POST", "/api/v1/events/batch", $"[{w.AliceEventBody}]", HttpStatusCode.Conflict, IsolationWorld.IdempotencyKey),
+            ],
+            ["* /health/live"] = [new("GET", "/health/live", null, HttpStatusCode.OK)],
+            ["* /health/ready"] = [new("GET", "/health/ready", null, HttpStatusCode.OK)],
+            ["GET /openapi/{documentName}.json"] = [new("GET", "/openapi/v1.json", null, HttpStatusCode.OK)],
+            ["GET /docs/{documentName?}"] = [new("GET", "/docs/", null, HttpStatusCode.OK), new("GET", "/docs/v1", null, HttpStatusCode.OK)],
+            ["GET /docs/scalar.js"] = [new("GET", "/docs/scalar.js", null, HttpStatusCode.OK)],
+            ["GET /docs/scalar.aspnetcore.js"] = [new("GET", "/docs/scalar.aspnetcore.js", null, HttpStatusCode.OK)],
+            ["GET /docs/favicon.svg"] = [new("GET", "/docs/favicon.svg", null, HttpStatusCode.OK)],
+        };
+    }
+}
