@@ -60,6 +60,6 @@ public sealed class AuthorizationFuzzTests(ITestOutputHelper output) : IAsyncLif
             };
         FuzzRun.Check(output, "authorization", gen.Where(r => r.MustBeRefused), ci: 400, full: 4000, _fuzz.ProblemAsync);
         FuzzApp.AssertUnchanged(before, await _fuzz.SnapshotAsync());
-        output.WriteLine($"authorization: {_fuzz.Requests} requests in all, stored state unchanged");
+        output.WriteLine($"authorization: {_fuzz.Requests} requests in all ({_fuzz.Statuses}), stored state unchanged");
     }
 }

@@ -31,7 +31,7 @@ public sealed class EventApiFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         // Cases are mapped to requests inside the generator, so that FsCheck prints a failing one readably.
         FuzzRun.Check(output, name, gen.Select(request), ci, full, _fuzz.ProblemAsync);
         FuzzApp.AssertUnchanged(before, await _fuzz.SnapshotAsync());
-        output.WriteLine($"{name}: {_fuzz.Requests} requests in all, stored state unchanged");
+        output.WriteLine($"{name}: {_fuzz.Requests} requests in all ({_fuzz.Statuses}), stored state unchanged");
     }
 
     private static FuzzRequest Publish(string path, byte[] body, Caller caller, string? key, string? contentType = "application/json") =>

@@ -18,6 +18,7 @@ namespace Hookline.Tests.Fuzz;
 public sealed class FuzzApp : IDisposable
 {
     private int _requests;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _statuses = new();
 
     private FuzzApp(HooklineFactory app) => App = app;
 
@@ -31,6 +32,9 @@ public sealed class FuzzApp : IDisposable
     public IReadOnlyList<Guid> Logs { get; private set; } = [];
     public int Requests => _requests;
     public string AdminToken => Tokens[Caller.Admin];
+
+    /// <summary>How many answers had each status, e.g. "200×12 400×380": shows how deep the cases reached.</summary>
+    public string Statuses => string.Join(" ", _statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
     private Dictionary<Caller, string> Tokens { get; } = [];
 
     public static async Task<FuzzApp> StartAsync()
@@ -93,6 +97,7 @@ public sealed class FuzzApp : IDisposable
                 c.Request.ContentLength = r.Body.Length;
             }
         });
+        _statuses.AddOrUpdate(context.Response.StatusCode, 1, (_, n) => n + 1);
         using var reader = new StreamReader(context.Response.Body, Encoding.UTF8);
         return new FuzzResponse(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers["Trace-Id"].ToString(),
             await reader.ReadToEndAsync());

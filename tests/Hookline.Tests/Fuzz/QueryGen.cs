@@ -40,11 +40,30 @@ public static class QueryGen
         TextGen.Zip3(Gen.Elements(Literals), Gen.Elements(Fields), Gen.Elements("", " eq true", " eq false", " ne true", " gt 1"))
             .Select(t => $"substringof({t.Item1},{t.Item2}){t.Item3}"));
 
+    /// <summary>A condition on a webhook field with a literal of the field's type: valid, so the SQL runs with the nasty value.</summary>
+    private static Gen<string> Typed { get; } =
+        from field in Gen.Elements(WebhookFields.Config.All.ToArray())
+        from op in Gen.Elements("eq", "ne", "gt", "ge", "lt", "le")
+        from text in TextGen.Nasty.Select(t => t.Length > 500 ? t[..500] : t)
+        from number in Gen.Elements("0", "-1", "1e28", "-79228162514264337593543950335", "0.0000000000000000000000000001")
+        from date in Gen.Elements("datetime'0001-01-01'", "datetime'9999-12-31T23:59:59.9999999Z'", "datetime'2024-01-31T12:00:00+14:00'")
+        from function in Gen.Elements(0, 1, 2, 3)
+        select field.Type switch
+        {
+            Hookline.Api.Querying.FieldType.String when function > 0 =>
+                $"{(function == 1 ? "startswith" : function == 2 ? "endswith" : "substringof")}({(function == 3 ? "'" + text.Replace("'", "''") + "'," + field.Name : field.Name + ",'" + text.Replace("'", "''") + "'")})",
+            Hookline.Api.Querying.FieldType.String => $"{field.Name} {op} '{text.Replace("'", "''")}'",
+            Hookline.Api.Querying.FieldType.Number => $"{field.Name} {op} {number}",
+            Hookline.Api.Querying.FieldType.Boolean => $"{field.Name} {(op == "ne" ? "ne" : "eq")} {(function % 2 == 0 ? "true" : "null")}",
+            Hookline.Api.Querying.FieldType.Guid => $"{field.Name} {(op == "ne" ? "ne" : "eq")} guid'3fa85f64-5717-4562-b3fc-2c963f66afa6'",
+            _ => $"{field.Name} {op} {date}",
+        };
+
     private static Gen<string> Combined { get; } = Gen.Zip(Condition.NonEmptyListOf(), Gen.Elements(" and ", " or ", " and not ", " or ("))
         .Select(t => string.Join(t.Item2, t.Item1));
 
     public static Gen<string> Filter { get; } = Gen.Frequency(
-        (4, Soup), (4, Combined), (1, TextGen.Nasty),
+        (4, Soup), (4, Combined), (1, TextGen.Nasty), (4, Gen.Zip(Typed.NonEmptyListOf().Resize(3), Gen.Elements(" and ", " or ")).Select(t => string.Join(t.Item2, t.Item1))),
         (1, Gen.Elements(33, 1000, 5000).Select(n => new string('(', n) + "isActive eq true" + new string(')', n))),
         (1, Gen.Elements(33, 1000).Select(n => string.Concat(Enumerable.Repeat("not ", n)) + "isActive eq true")),
         (1, Gen.Elements(101, 1000).Select(n => string.Join(" and ", Enumerable.Repeat("name eq 'x'", n)))),
@@ -71,7 +90,11 @@ public static class QueryGen
         (1, Gen.Zip(TextGen.Nasty, TextGen.Nasty)));
 
     /// <summary>The query string without its '?': one to six pairs, keys possibly repeated, values encoded well or badly.</summary>
-    public static Gen<string> ListQuery { get; } =
+    public static Gen<string> ListQuery { get; } = Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1))).SelectMany(valid => valid == 1
+        ? Gen.Zip(Typed.NonEmptyListOf().Resize(3), Gen.Elements(" and ", " or ")).Select(t => "filterby=" + TextGen.Encode(string.Join(t.Item2, t.Item1)))
+        : AnyPairs);
+
+    private static Gen<string> AnyPairs { get; } =
         from pairs in Pair.NonEmptyListOf().Resize(6)
         from encoded in Gen.CollectToList(pairs.Select(p => TextGen.QueryValue(Gen.Constant(p.Item2))))
         from separator in Gen.Frequency((9, Gen.Constant("&")), (1, Gen.Elements("&&", ";", "&amp;")))

@@ -22,6 +22,12 @@ public sealed class StoredValueFuzzTests(ITestOutputHelper output) : IAsyncLifet
         return Task.CompletedTask;
     }
 
+    private async Task CheckAsync(Action check)
+    {
+        await Task.Run(check);
+        output.WriteLine($"{_fuzz.Requests} requests in all ({_fuzz.Statuses})");
+    }
+
     private static Gen<string> Field(string valid) => Gen.Frequency((2, Gen.Constant(JsonSerializer.Serialize(valid))), (1, TextGen.NastyJsonString));
 
     private static Gen<string> MaybeValidForm { get; } =
@@ -37,8 +43,7 @@ public sealed class StoredValueFuzzTests(ITestOutputHelper output) : IAsyncLifet
             (header ? $"\"authenticationType\":\"header\",\"authentication\":{JsonSerializer.Serialize("X-Key=" + value)}}}" : "\"authenticationType\":\"none\"}");
 
     [Fact]
-    public Task AcceptedWebhookFormsReadBackExactly() =>
-        Task.Run(() => FuzzRun.Check(output, "stored webhook values", MaybeValidForm, ci: 200, full: 2000, async body =>
+    public Task AcceptedWebhookFormsReadBackExactly() => CheckAsync(() => FuzzRun.Check(output, "stored webhook values", MaybeValidForm, ci: 200, full: 2000, async body =>
         {
             var created = await _fuzz.SendAsync(FuzzRequest.Json("POST", "/api/v1/webhooks", body));
             if (created.Problem(mustBeRefused: false) is { } problem) return problem;
@@ -51,8 +56,7 @@ public sealed class StoredValueFuzzTests(ITestOutputHelper output) : IAsyncLifet
         }));
 
     [Fact]
-    public Task AcceptedEventsAreStoredWithoutAServerError() =>
-        Task.Run(() => FuzzRun.Check(output, "stored event values", BodyGen.MaybeValidEvent.Two(), ci: 200, full: 2000, async pair =>
+    public Task AcceptedEventsAreStoredWithoutAServerError() => CheckAsync(() => FuzzRun.Check(output, "stored event values", BodyGen.MaybeValidEvent.Two(), ci: 200, full: 2000, async pair =>
         {
             var one = await _fuzz.SendAsync(FuzzRequest.Json("POST", "/api/v1/events", pair.Item1));
             if (one.Problem(mustBeRefused: false) is { } problem) return problem;

@@ -33,7 +33,7 @@ public sealed class WebhookApiFuzzTests(ITestOutputHelper output) : IAsyncLifeti
         // Cases are mapped to requests inside the generator, so that FsCheck prints a failing one readably.
         FuzzRun.Check(output, name, gen.Select(request), ci, full, _fuzz.ProblemAsync);
         FuzzApp.AssertUnchanged(before, await _fuzz.SnapshotAsync());
-        output.WriteLine($"{name}: {_fuzz.Requests} requests in all, stored state unchanged");
+        output.WriteLine($"{name}: {_fuzz.Requests} requests in all ({_fuzz.Statuses}), stored state unchanged");
     }
 
     [Fact]
