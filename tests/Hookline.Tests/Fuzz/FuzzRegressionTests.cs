@@ -60,4 +60,22 @@ public sealed class FuzzRegressionTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("😀 alerts", Assert.Single(await client.ListAsync<WebhookConfig>("/api/v1/webhooks")).Name);
     }
+
+    // Found by "list and log queries" on PostgreSQL: a NUL inside a filterby string reached the SQL as a parameter, which
+    // PostgreSQL refuses (22021 invalid byte sequence): a 500. SQLite merely matched nothing.
+    [Theory]
+    [InlineData("/api/v1/webhooks?filterby=name%20eq%20'a%00b'")]
+    [InlineData("/api/v1/webhooks?filterby=substringof('%00',receiverType)")]
+    [InlineData("/api/v1/webhooks/{id}/logs?filterby=startswith(message,'%00')")]
+    public async Task ANulInAFilterStringIsAnInvalidFilterOnEveryStore(string url)
+    {
+        var client = await _app.AdminAsync(_workspace);
+        var created = await client.CreateWebhookAsync();
+        var response = await client.GetAsync(url.Replace("{id}", created.Id.ToString()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.ErrorAsync();
+        Assert.Equal("invalid-filter-or-order", error.Code);
+        Assert.Contains("U+0000", Assert.Single(error.Details!));
+    }
 }
