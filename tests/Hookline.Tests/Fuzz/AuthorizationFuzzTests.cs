@@ -47,7 +47,8 @@ public sealed class AuthorizationFuzzTests(ITestOutputHelper output) : IAsyncLif
             select new FuzzRequest(route.Method, route.Path(_fuzz.ActiveWebhook, _fuzz.Logs[0]), route.Query,
                 route.Body is null ? null : Encoding.UTF8.GetBytes(route.Body), Caller: caller, RawAuthorization: authorization,
                 // a second Authorization header, or one with the real token after the garbage
-                Headers: extra == 1 && caller == Caller.Raw ? [new("Authorization", "Bearer " + admin)] : null)
+                // (not after an empty one: TestServer then passes the real token alone, which is no bad input)
+                Headers: extra == 1 && caller == Caller.Raw && authorization.Trim().Length > 0 ? [new("Authorization", "Bearer " + admin)] : null)
             {
                 // the read-only token may read, the publisher and system tokens may publish: those are not bad input
                 MustBeRefused = caller switch

@@ -61,7 +61,8 @@ public sealed class EventApiFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     public Task BadIdempotencyKeysAndContentTypesAreRefusedEvenWithAGoodEvent() => FuzzAsync("idempotency keys and content types",
         from batch in Gen.Elements(false, true)
         from key in Gen.Frequency(
-            (4, TextGen.Nasty.Where(k => k.Length is 0 or > 255 || k.Any(c => c < 0x21 || c > 0x7e))),
+            // an empty value is left out: TestServer drops it and the request then has no key at all (Kestrel keeps it)
+            (4, TextGen.Nasty.Where(k => k.Length > 255 || k.Any(c => c < 0x21 || c > 0x7e))),
             (1, Gen.Constant("seed-1"))) // the seeded key with another body: 409, nothing stored
         from contentType in Gen.Frequency((3, Gen.Constant<string?>("application/json")),
             (1, Gen.Elements<string?>(null, "text/plain", "application/xml", "", "application/x-www-form-urlencoded")))
