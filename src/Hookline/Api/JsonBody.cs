@@ -34,12 +34,37 @@ public static class JsonBody
         try
         {
             var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });
+            if (HasLoneSurrogateEscape(buffer.WrittenSpan))
+            {
+                document.Dispose();
+                return (null, ApiError.InvalidModel(http, "The body is not valid JSON: a string escapes half of a surrogate pair (such as \\ud800)."));
+            }
             return (new Body(document, buffer.WrittenMemory), null);
         }
         catch (JsonException e)
         {
             return (null, ApiError.InvalidModel(http, $"The body is not valid JSON: {e.Message}"));
         }
+    }
+
+    // JSON text may escape half a surrogate pair ("\ud800"): the grammar allows it, but no .NET string can be read from it
+    // (GetString throws, a 500 wherever a handler reads it) and no UTF-8 column can store it. Runs on parsed, bounded input.
+    private static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JsonHttpResult<ErrorResponse> TooLarge(HttpContext http, long maxBytes) =>

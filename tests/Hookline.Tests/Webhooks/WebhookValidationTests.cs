@@ -49,6 +49,13 @@ public sealed class WebhookValidationTests : IDisposable
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"Bad Name=v" }""", "authentication" },
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key=a\r\nInjected: 1" }""", "authentication" },
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"Transfer-Encoding=chunked" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key\r\n=v" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key=a\nb" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key=a\u0000b" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Kéy=v" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X:Key=v" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key=vé" }""", "authentication" },
+        { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"X-Key=\u202ev" }""", "authentication" },
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"Connection=close" }""", "authentication" },
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"webhook-signature=v1,x" }""", "authentication" },
         { $$"""{ {{Valid.Replace("\"none\"", "\"header\"")}}, "authentication":"Host=evil.example" }""", "authentication" },
@@ -148,6 +155,29 @@ public sealed class WebhookValidationTests : IDisposable
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         }
 
+        Assert.Equal(created, await client.GetFromJsonAsync<WebhookConfig>($"/api/v1/webhooks/{created.Id}", Json.Web));
+    }
+
+    [Theory]
+    [InlineData("X-Key=a\r\nInjected: 1")]
+    [InlineData("X-Key\r\n=v")]
+    [InlineData("X-Key=a\u0000b")]
+    [InlineData("Bad Name=v")]
+    [InlineData("X-Kéy=v")]
+    [InlineData("X(Key)=v")]
+    [InlineData("X-Key=vé")]
+    public async Task AnUpdateWithCrlfOrNonTokenCharactersInTheAuthenticationHeaderIsRefusedAndChangesNothing(string authentication)
+    {
+        var client = await _app.AdminAsync(_workspace);
+        var created = await client.CreateWebhookAsync(Json.Form(authenticationType: "header", authentication: "X-Key=v"));
+
+        var response = await client.PutAsJsonAsync($"/api/v1/webhooks/{created.Id}",
+            Json.Form(authenticationType: "header", authentication: authentication));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.ErrorAsync();
+        Assert.Equal("validation-failed", error.Code);
+        Assert.Contains(error.ValidationErrors!, e => e.Property == "authentication");
         Assert.Equal(created, await client.GetFromJsonAsync<WebhookConfig>($"/api/v1/webhooks/{created.Id}", Json.Web));
     }
 

@@ -100,6 +100,13 @@ internal static class FilterLexer
         var builder = new StringBuilder();
         while (i < text.Length)
         {
+            if (text[i] == '\0')
+            {
+                // No stored text holds U+0000, and PostgreSQL refuses it in a parameter: a 500 there, not a mismatch.
+                value = "";
+                error = $"U+0000 is not allowed in a string (position {i + 1}).";
+                return false;
+            }
             if (text[i] != '\'')
             {
                 builder.Append(text[i++]);
