@@ -3,6 +3,7 @@ using Hookline.Auth;
 using Hookline.Cli;
 using Hookline.Delivery;
 using Hookline.Events;
+using Hookline.Security;
 using Hookline.Storage;
 using Hookline.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddErrorHandling();
 builder.Services.AddStorage(builder.Configuration);
+builder.Services.AddSecrets(builder.Configuration);
 builder.Services.AddHooklineAuth();
 builder.Services.AddWebhooks();
 builder.Services.AddEvents();

@@ -57,6 +57,10 @@ public static class ErrorHandling
                 case BadHttpRequestException bad:
                     await ApiError.WriteAsync(http, bad.StatusCode, "invalid-model", "The request is invalid.", [bad.Message]);
                     break;
+                case Security.SecretUnreadableException unreadable:
+                    logger.LogWarning("{Method} {Path} failed: {Reason}", http.Request.Method, http.Request.Path, unreadable.Message);
+                    await ApiError.WriteAsync(http, 503, "secret-unreadable", unreadable.Message);
+                    break;
                 case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                     return true; // the client went away; nobody is left to answer
                 default:

@@ -1,4 +1,5 @@
 using Hookline.Auth;
+using Hookline.Security;
 using Hookline.Storage;
 
 namespace Hookline.Cli;
@@ -13,8 +14,14 @@ public static class Startup
         if (migration.Applied.Count > 0) logger.LogInformation("Database migrated from schema version {From} to {To}", migration.From, migration.To);
 
         var time = services.GetRequiredService<TimeProvider>();
-        var secrets = await services.GetRequiredService<IWebhookStore>().AddMissingSecretsAsync(Delivery.Signing.NewSecret, time.GetUtcNow(), ct);
+        var webhooks = services.GetRequiredService<IWebhookStore>();
+        var protector = services.GetRequiredService<SecretProtector>();
+        var secrets = await webhooks.AddMissingSecretsAsync(() => protector.Protect(Delivery.Signing.NewSecret()), time.GetUtcNow(), ct);
         if (secrets > 0) logger.LogInformation("Gave {Count} webhooks created before signing existed a signing secret", secrets);
+        var encrypted = await webhooks.ProtectSecretsAsync(SecretProtector.Prefix, protector.Protect, ct);
+        if (encrypted > 0) logger.LogInformation("Encrypted {Count} signing secrets and authentication values stored in plaintext by an older Hookline", encrypted);
+        logger.LogInformation("Webhook secrets are encrypted at rest with the Data Protection key ring in {KeysPath}: keep it, and back it up apart from the database",
+            SecretsSetup.KeysPath(services.GetRequiredService<IConfiguration>()));
 
         if (await services.GetRequiredService<ITokenStore>().AnyTokensAsync(ct)) return;
         if (await services.GetRequiredService<TokenService>().CreateFirstAdminAsync(ct) is not { } first) return; // another node did

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Hookline.Api;
 using Hookline.Auth;
+using Hookline.Security;
 using Hookline.Storage;
 using Hookline.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,17 +42,18 @@ public static class DeliveryApi
     }
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> GetSecretAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
+        Guid webhookId, HttpContext http, IWebhookStore store, SecretProtector protector, CancellationToken ct) =>
         await store.GetSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
-            ? TypedResults.Ok(new WebhookSecret(key))
+            ? TypedResults.Ok(new WebhookSecret(protector.Unprotect(key)))
             : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> RotateSecretAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
+        Guid webhookId, HttpContext http, IWebhookStore store, SecretProtector protector, IOptionsMonitor<DeliveryOptions> options,
+        TimeProvider time, CancellationToken ct)
     {
         var key = Signing.NewSecret();
         var now = time.GetUtcNowMs();
-        return await store.RotateSecretAsync(http.User.WorkspaceId(), webhookId, key, now, now + options.CurrentValue.SecretGracePeriod, ct)
+        return await store.RotateSecretAsync(http.User.WorkspaceId(), webhookId, protector.Protect(key), now, now + options.CurrentValue.SecretGracePeriod, ct)
             ? TypedResults.Ok(new WebhookSecret(key))
             : ApiError.WebhookNotFound(http, webhookId);
     }

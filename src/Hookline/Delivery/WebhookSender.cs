@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Hookline.Security;
 using Hookline.Storage;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ public sealed record SendOutcome(bool Success, int ResponseCode, string? Reason,
 
 /// <summary>Posts one delivery: renders it, signs it, sends it within the timeout, and says what happened. Never throws for the receiver's faults.</summary>
 public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<DeliveryOptions> options, TimeProvider time,
-    IEnumerable<IDeliveryRenderer> renderers)
+    IEnumerable<IDeliveryRenderer> renderers, SecretProtector protector, ILogger<WebhookSender> logger)
 {
     public const string HttpClientName = "delivery";
     public const int MaxLoggedResponseBytes = 4096;
@@ -26,6 +27,17 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
         var renderer = _renderers.GetValueOrDefault(delivery.Target.ReceiverType) ?? _renderers[Webhooks.ReceiverTypes.Custom];
         var rendered = renderer.Render(delivery);
         var message = Encoding.UTF8.GetString(rendered.Body);
+        WebhookTarget target;
+        try
+        {
+            target = protector.Reveal(delivery.Target);
+        }
+        catch (SecretUnreadableException e)
+        {
+            // Not sent unsigned or without its header: it fails like an unreachable receiver, retried, until the key ring is back.
+            logger.LogWarning("Delivery {DeliveryId} to webhook {WebhookId} not sent: {Reason}", delivery.Id, delivery.Target.Id, e.Message);
+            return (new SendOutcome(false, 0, e.Message, null, 0), message);
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Target.Uri) { Content = new ByteArrayContent(rendered.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
@@ -34,10 +46,10 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
             var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
             request.Headers.TryAddWithoutValidation("webhook-id", delivery.MessageId);
             request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString());
-            if (delivery.Target.Secrets.Count > 0)
-                request.Headers.TryAddWithoutValidation("webhook-signature", Signing.Header(delivery.Target.Secrets, delivery.MessageId, timestamp, rendered.Body));
+            if (target.Secrets.Count > 0)
+                request.Headers.TryAddWithoutValidation("webhook-signature", Signing.Header(target.Secrets, delivery.MessageId, timestamp, rendered.Body));
         }
-        if (delivery.Target is { AuthenticationType: "header", Authentication: { } auth } && auth.IndexOf('=') is var split and > 0)
+        if (target is { AuthenticationType: "header", Authentication: { } auth } && auth.IndexOf('=') is var split and > 0)
             request.Headers.TryAddWithoutValidation(auth[..split], auth[(split + 1)..]);
 
         var timeout = options.CurrentValue.Timeout;

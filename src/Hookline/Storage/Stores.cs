@@ -44,6 +44,11 @@ public interface IWebhookStore
     Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn, CancellationToken ct = default);
     /// <summary>Gives every webhook without a current secret one (webhooks created before signing existed).</summary>
     Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// Replaces every signing secret and authentication value that does not start with <paramref name="prefix"/> by
+    /// <paramref name="protect"/>(value): encrypts what older Hooklines stored in plaintext. Returns how many changed.
+    /// </summary>
+    Task<int> ProtectSecretsAsync(string prefix, Func<string, string> protect, CancellationToken ct = default);
     Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default);
     Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default);
 }

@@ -1,5 +1,6 @@
 using Hookline.Api;
 using Hookline.Auth;
+using Hookline.Security;
 using Hookline.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -41,23 +42,25 @@ public static class WebhooksApi
     }
 
     private static async Task<Results<Ok<IEnumerable<WebhookConfig>>, JsonHttpResult<ErrorResponse>>> ListAsync(
-        HttpContext http, IWebhookStore store, CancellationToken ct)
+        HttpContext http, IWebhookStore store, SecretProtector protector, CancellationToken ct)
     {
         if (Paging.TryRead(http, WebhookFields.Config, WebhookFields.ConfigDefaultOrder, out var query) is { } bad)
             return bad;
         var page = await store.ListAsync(http.User.WorkspaceId(), query, ct);
+        // Decrypted here, not lazily while serialising, so that an unreadable secret is an error answer, not a cut-off body.
+        var configs = page.Items.Select(w => WebhookConfig.From(protector.Reveal(w))).ToList();
         Paging.WriteHeaders(http.Response, query, page);
-        return TypedResults.Ok(page.Items.Select(WebhookConfig.From));
+        return TypedResults.Ok<IEnumerable<WebhookConfig>>(configs);
     }
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> GetAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
+        Guid webhookId, HttpContext http, IWebhookStore store, SecretProtector protector, CancellationToken ct) =>
         await store.GetAsync(http.User.WorkspaceId(), webhookId, ct) is { } webhook
-            ? TypedResults.Ok(WebhookConfig.From(webhook))
+            ? TypedResults.Ok(WebhookConfig.From(protector.Reveal(webhook)))
             : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> CreateAsync(
-        HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
+        HttpContext http, WebhookFormReader reader, IWebhookStore store, SecretProtector protector, TimeProvider time, CancellationToken ct)
     {
         var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
         if (error is not null) return error;
@@ -66,12 +69,14 @@ public static class WebhooksApi
         var webhook = new Webhook(Guid.NewGuid(), http.User.WorkspaceId(), form!.Name, form.Uri, form.Language, form.Events,
             form.IsActive, form.OnlyTriggerForMainEntityChanges, form.AuthenticationType, form.Authentication, receiverType,
             null, now, by, now, by);
-        await store.InsertAsync(webhook, Delivery.Signing.NewSecret(), ct);
+        await store.InsertAsync(webhook with { Authentication = protector.Protect(webhook.Authentication) },
+            protector.Protect(Delivery.Signing.NewSecret()), ct);
         return TypedResults.Ok(WebhookConfig.From(webhook));
     }
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> UpdateAsync(
-        Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, TimeProvider time, CancellationToken ct)
+        Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, SecretProtector protector, TimeProvider time,
+        CancellationToken ct)
     {
         var workspace = http.User.WorkspaceId();
         if (await store.GetAsync(workspace, webhookId, ct) is not { } existing) return ApiError.WebhookNotFound(http, webhookId);
@@ -84,7 +89,9 @@ public static class WebhooksApi
             Authentication = form.Authentication, ReceiverType = receiverType, UpdatedOn = time.GetUtcNowMs(),
             UpdatedBy = http.User.TokenId(),
         };
-        return await store.UpdateAsync(updated, ct) ? TypedResults.Ok(WebhookConfig.From(updated)) : ApiError.WebhookNotFound(http, webhookId);
+        return await store.UpdateAsync(updated with { Authentication = protector.Protect(updated.Authentication) }, ct)
+            ? TypedResults.Ok(WebhookConfig.From(updated))
+            : ApiError.WebhookNotFound(http, webhookId);
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ErrorResponse>>> DeleteAsync(

@@ -30,6 +30,8 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
             Postgres = new PostgresTestDatabase();
             _settings["Hookline:Database:Provider"] = "postgres";
             _settings["Hookline:Database:ConnectionString"] = Postgres.ConnectionString;
+            // With SQLite the key ring lives next to the database file; give each PostgreSQL test its own too.
+            _settings.TryAdd("Hookline:DataProtection:KeysPath", System.IO.Path.Combine(Database.Folder, "keys"));
         }
         else _settings["Hookline:Database:ConnectionString"] = $"Data Source={Database.Path}";
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -8,14 +9,19 @@ namespace Hookline.Tests.Support;
 public sealed class HooklineServer : IDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output;
 
-    private HooklineServer(Process process, string url)
+    private HooklineServer(Process process, string url, ConcurrentQueue<string> output)
     {
         _process = process;
+        _output = output;
         Url = url;
     }
 
     public string Url { get; }
+
+    /// <summary>Every line the process wrote to stdout and stderr so far.</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
 
     public static async Task<HooklineServer> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
@@ -24,10 +30,11 @@ public sealed class HooklineServer : IDisposable
         info.ArgumentList.Add(HooklineProcess.Dll);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         info.Environment["ASPNETCORE_URLS"] = url;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment.TryAdd("Logging__LogLevel__Default", "Warning");
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -38,12 +45,21 @@ public sealed class HooklineServer : IDisposable
             if (process.HasExited) throw new InvalidOperationException($"Hookline exited at start with code {process.ExitCode}.");
             try
             {
-                if ((await http.GetAsync($"{url}/health/ready")).StatusCode == HttpStatusCode.OK) return new HooklineServer(process, url);
+                if ((await http.GetAsync($"{url}/health/ready")).StatusCode == HttpStatusCode.OK) return new HooklineServer(process, url, output);
             }
             catch (HttpRequestException) { }
             if (DateTime.UtcNow > deadline) { process.Kill(true); throw new TimeoutException("Hookline did not become ready."); }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops it: shutdown code runs and buffered log lines are written.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>

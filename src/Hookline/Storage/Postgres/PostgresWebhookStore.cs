@@ -117,6 +117,23 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
         return missing.Count;
     }
 
+    public async Task<int> ProtectSecretsAsync(string prefix, Func<string, string> protect, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var args = new { prefix };
+        var secrets = (await c.QueryAsync<(Guid Id, string Value)>(
+            "SELECT id, secret FROM webhook_secrets WHERE left(secret, length(@prefix)) <> @prefix FOR UPDATE;", args, tx)).AsList();
+        var auths = (await c.QueryAsync<(Guid Id, string Value)>(
+            "SELECT id, authentication FROM webhooks WHERE left(authentication, length(@prefix)) <> @prefix FOR UPDATE;", args, tx)).AsList();
+        foreach (var (id, value) in secrets)
+            await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
+        foreach (var (id, value) in auths)
+            await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
+        await tx.CommitAsync(ct);
+        return secrets.Count + auths.Count;
+    }
+
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
     {
         var page = await ListAsync<LogRow>("webhook_logs", QueryColumns.LogSelect, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",

@@ -121,6 +121,32 @@ public sealed class SqliteWebhookStore(SqliteDb db, TimeProvider time) : IWebhoo
         return missing.Count;
     }
 
+    public async Task<int> ProtectSecretsAsync(string prefix, Func<string, string> protect, CancellationToken ct = default)
+    {
+        int changed;
+        await using (var writer = await db.BeginWriteAsync(ct))
+        {
+            var (c, tx) = (writer.Connection, writer.Transaction);
+            var args = new { prefix };
+            var secrets = (await c.QueryAsync<(string Id, string Value)>(
+                "SELECT id, secret FROM webhook_secrets WHERE substr(secret, 1, length(@prefix)) <> @prefix;", args, tx)).AsList();
+            var auths = (await c.QueryAsync<(string Id, string Value)>(
+                "SELECT id, authentication FROM webhooks WHERE substr(authentication, 1, length(@prefix)) <> @prefix;", args, tx)).AsList();
+            foreach (var (id, value) in secrets)
+                await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
+            foreach (var (id, value) in auths)
+                await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
+            await tx.CommitAsync(ct);
+            changed = secrets.Count + auths.Count;
+        }
+        if (changed == 0) return 0;
+        // The plaintext would linger in freed page space and in the WAL: rebuild the file and empty the WAL (once, on upgrade).
+        await using var v = await db.OpenAsync(ct);
+        await v.ExecuteAsync("VACUUM;");
+        await v.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        return changed;
+    }
+
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
     {
         var page = await ListAsync<LogRow>("webhook_logs", QueryColumns.LogSelect, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
