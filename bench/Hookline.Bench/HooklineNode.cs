@@ -29,7 +29,6 @@ public sealed class HooklineNode : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         info.Environment["ASPNETCORE_URLS"] = url;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (k, v) in place.Settings) info.Environment[k] = v;
         info.Environment["Hookline__Delivery__AllowPrivateNetworks"] = "true";
         info.Environment["Hookline__RateLimits__PerSecond"] = "1000000";

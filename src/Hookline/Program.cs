@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 if (Cli.IsCommand(args)) return await Cli.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships beside the binary; relative data paths still follow the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddErrorHandling();

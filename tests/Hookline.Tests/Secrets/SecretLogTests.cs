@@ -13,7 +13,7 @@ public sealed class SecretLogTests : IAsyncLifetime
     private static readonly (string, string?)[] Settings =
     [
         ("Hookline:Slack:Hosts:0", "localhost"), ("Hookline:Slack:MinInterval", "00:00:00.050"),
-        ("Logging:LogLevel:Default", "Trace"), ("Logging:Console:LogLevel:Default", "Trace"),
+        ("Logging:LogLevel:Default", "Trace"), ("Logging:LogLevel:Microsoft.AspNetCore", "Trace"), ("Logging:Console:LogLevel:Default", "Trace"),
     ];
     private readonly Guid _workspace = Guid.NewGuid();
     private Receiver _custom = null!;
