@@ -57,9 +57,16 @@ public sealed class SqliteDb
 
         public async ValueTask DisposeAsync()
         {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-            turn.Release();
+            // The turn is given back even when the rollback fails (a full or vanished disk), or every later write would wait for ever.
+            try
+            {
+                await transaction.DisposeAsync();
+                await connection.DisposeAsync();
+            }
+            finally
+            {
+                turn.Release();
+            }
         }
     }
 
@@ -67,6 +74,9 @@ public sealed class SqliteDb
     {
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
+        // SQLite falls back to read-only when the file cannot be opened for writing (a read-only mount); such a handle stays
+        // read-only for good, so it must not go back to the pool, or writes would keep failing after the disk is writable again.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
         // Settings stick to the pooled native connection, so each one is set up once, not on every open.
         if (_configured.TryGetValue(connection.Handle!, out _)) return connection;
         await using var pragma = connection.CreateCommand();
