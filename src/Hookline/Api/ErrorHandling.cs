@@ -63,6 +63,13 @@ public static class ErrorHandling
                     break;
                 case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                     return true; // the client went away; nobody is left to answer
+                case var e when StorageFailure.IsUnavailable(e):
+                    // Nothing of this request was stored; the database comes back on its own (disk freed, remounted, restarted).
+                    logger.LogWarning(e, "The database is unavailable for {Method} {Path}; answered 503", http.Request.Method, http.Request.Path);
+                    http.Response.Headers.RetryAfter = "5";
+                    await ApiError.WriteAsync(http, 503, "service-unavailable",
+                        "The database cannot be written or read right now (for example a full or read-only disk). Nothing was stored; try again shortly.");
+                    break;
                 default:
                     logger.LogError(exception, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path);
                     await ApiError.WriteAsync(http, 500, "server-error", "An unexpected error occurred. Quote the trace id when reporting it.");

@@ -69,15 +69,17 @@ public sealed class SqliteDb
 
         public async ValueTask DisposeAsync()
         {
-            try
-            {
-                await transaction.DisposeAsync();
-                if (!durable) await SetSynchronousAsync(connection, "FULL"); // pooled: the next user gets a durable connection
-            }
+            // Each step runs even when the one before fails (a rollback on a full or vanished disk): the pooled connection goes
+            // back durable, and the turn is given back, or every later write would wait for ever.
+            try { await transaction.DisposeAsync(); }
             finally
             {
-                await connection.DisposeAsync();
-                turn.Release();
+                try { if (!durable) await SetSynchronousAsync(connection, "FULL"); }
+                finally
+                {
+                    try { await connection.DisposeAsync(); }
+                    finally { turn.Release(); }
+                }
             }
         }
     }
@@ -86,6 +88,9 @@ public sealed class SqliteDb
     {
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
+        // SQLite falls back to read-only when the file cannot be opened for writing (a read-only mount); such a handle stays
+        // read-only for good, so it must not go back to the pool, or writes would keep failing after the disk is writable again.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
         // Settings stick to the pooled native connection, so each one is set up once, not on every open.
         if (_configured.TryGetValue(connection.Handle!, out _)) return connection;
         await using var pragma = connection.CreateCommand();
