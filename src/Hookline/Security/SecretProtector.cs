@@ -16,6 +16,11 @@ public sealed class SecretProtector(IDataProtectionProvider provider)
     public const string Prefix = "dp1:";
     private readonly IDataProtector _protector = provider.CreateProtector("Hookline.Secrets.v1");
 
+    // Every delivery needs its webhook's secrets; decrypting them each time was ~6 % of the CPU of a delivery. The process
+    // holds them in memory while signing anyway. Keyed by ciphertext, so a rotated or changed value is a new entry.
+    private const int MaxRevealed = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _revealed = new(StringComparer.Ordinal);
+
     [return: NotNullIfNotNull(nameof(plaintext))]
     public string? Protect(string? plaintext) =>
         plaintext is null || IsProtected(plaintext) ? plaintext : Prefix + _protector.Protect(plaintext);
@@ -27,7 +32,11 @@ public sealed class SecretProtector(IDataProtectionProvider provider)
         if (stored is null || !IsProtected(stored)) return stored;
         try
         {
-            return _protector.Unprotect(stored[Prefix.Length..]);
+            if (_revealed.TryGetValue(stored, out var known)) return known;
+            var plaintext = _protector.Unprotect(stored[Prefix.Length..]);
+            if (_revealed.Count >= MaxRevealed) _revealed.Clear();
+            _revealed[stored] = plaintext;
+            return plaintext;
         }
         catch (CryptographicException e)
         {
