@@ -36,7 +36,8 @@ public sealed class SqliteDb
     /// <summary>
     /// Opens a connection in a write (IMMEDIATE) transaction, holding this process's writer turn until disposed.
     /// <paramref name="durable"/> false commits without waiting for the disk: for writes that may be lost in a power cut
-    /// because redoing them is harmless (a lease: the delivery is claimed again). A crash of the process loses nothing either way.
+    /// because redoing them is harmless (a lease: the delivery is claimed again; a result: the delivery is sent again, at
+    /// least once as always). A crash of the process loses nothing either way; the next durable commit syncs them too.
     /// </summary>
     public async Task<Writer> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
@@ -44,7 +45,7 @@ public sealed class SqliteDb
         try
         {
             var connection = await OpenAsync(ct);
-            if (!durable) await SetSynchronousAsync(connection, "OFF");
+            if (!durable) await SetDurabilityAsync(connection, durable: false);
             return new Writer(connection, connection.BeginTransaction(deferred: false), _writer, durable);
         }
         catch
@@ -54,12 +55,20 @@ public sealed class SqliteDb
         }
     }
 
-    private static async Task SetSynchronousAsync(SqliteConnection connection, string level)
+    /// <summary>
+    /// Non-durable: no fsync at commit, and no automatic checkpoint either, because a checkpoint on a connection with
+    /// synchronous OFF would not sync the database file before the WAL is reused, putting durable commits at risk.
+    /// </summary>
+    private static async Task SetDurabilityAsync(SqliteConnection connection, bool durable)
     {
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA synchronous = {level};";
+        pragma.CommandText = durable
+            ? $"PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = {AutoCheckpointPages};"
+            : "PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0;";
         await pragma.ExecuteNonQueryAsync();
     }
+
+    private const int AutoCheckpointPages = 10_000;
 
     public sealed class Writer(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim turn, bool durable) : IAsyncDisposable
     {
@@ -74,7 +83,7 @@ public sealed class SqliteDb
             try { await transaction.DisposeAsync(); }
             finally
             {
-                try { if (!durable) await SetSynchronousAsync(connection, "FULL"); }
+                try { if (!durable) await SetDurabilityAsync(connection, durable: true); }
                 finally
                 {
                     try { await connection.DisposeAsync(); }
@@ -98,7 +107,7 @@ public sealed class SqliteDb
         // ~40 MB of WAL and a 16 MB page cache keep bulk ingest from flushing the main file every few batches.
         pragma.CommandText =
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; " +
-            "PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -16000;";
+            $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages}; PRAGMA cache_size = -16000;";
         await pragma.ExecuteNonQueryAsync(ct);
         _configured.AddOrUpdate(connection.Handle!, Configured);
         return connection;

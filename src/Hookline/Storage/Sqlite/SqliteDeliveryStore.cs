@@ -61,7 +61,9 @@ public sealed class SqliteDeliveryStore(SqliteDb db) : IDeliveryStore
 
     public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
     {
-        await using var writer = await db.BeginWriteAsync(ct);
+        // Not waiting for the disk: results lost in a power cut only mean those deliveries are sent again (the log rows and the
+        // delivery states go together). Ingest, which must not lose an accepted event, still waits for its fsync.
+        await using var writer = await db.BeginWriteAsync(ct, durable: false);
         var (c, tx) = (writer.Connection, writer.Transaction);
         // Prepared once per batch and bound per result: SQLite parses each statement once, not once per delivery.
         await using var finish = Prepared(c, tx,
