@@ -125,12 +125,12 @@ public sealed class DeliveryTests : IAsyncLifetime
     public async Task ATimeoutIsAFailureThatIsRetried()
     {
         _app.Dispose();
-        await StartAsync(TestEvents.FastDelivery(("Hookline:Delivery:Timeout", "00:00:00.300"), ("Hookline:Delivery:Lease", "00:00:05")));
+        await StartAsync(TestEvents.FastDelivery(("Hookline:Delivery:Timeout", "00:00:01"), ("Hookline:Delivery:Lease", "00:00:05")));
         var hook = await HookAsync();
         var calls = 0;
         _receiver.Respond = async (_, http) =>
         {
-            if (Interlocked.Increment(ref calls) == 1) await Task.Delay(2000, http.RequestAborted).ContinueWith(_ => { });
+            if (Interlocked.Increment(ref calls) == 1) await Task.Delay(5000, http.RequestAborted).ContinueWith(_ => { });
             await http.Response.WriteAsync("ok");
         };
         await _publisher.PublishAsync(TestEvents.Event());
