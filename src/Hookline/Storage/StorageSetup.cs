@@ -30,6 +30,7 @@ public static class StorageSetup
             services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
             services.AddSingleton<IEventStore, SqliteEventStore>();
             services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+            services.AddHostedService<SqliteCheckpointer>();
             services.AddSingleton<Auth.IRateLimitCounter, Auth.InMemoryRateLimitCounter>();
         }
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

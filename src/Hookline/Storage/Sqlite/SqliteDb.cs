@@ -56,19 +56,24 @@ public sealed class SqliteDb
     }
 
     /// <summary>
-    /// Non-durable: no fsync at commit, and no automatic checkpoint either, because a checkpoint on a connection with
-    /// synchronous OFF would not sync the database file before the WAL is reused, putting durable commits at risk.
+    /// Non-durable: no fsync at commit. No connection checkpoints automatically (see <see cref="SqliteCheckpointer"/>),
+    /// which matters here too: a checkpoint on a connection with synchronous OFF would not sync the database file
+    /// before the WAL is reused, putting durable commits at risk.
     /// </summary>
     private static async Task SetDurabilityAsync(SqliteConnection connection, bool durable)
     {
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = durable
-            ? $"PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = {AutoCheckpointPages};"
-            : "PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0;";
+        pragma.CommandText = durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = OFF;";
         await pragma.ExecuteNonQueryAsync();
     }
 
-    private const int AutoCheckpointPages = 10_000;
+    /// <summary>Runs <paramref name="work"/> (no transaction) while no other write of this process can start.</summary>
+    public async Task<T> WithWriterTurnAsync<T>(Func<Task<T>> work, CancellationToken ct = default)
+    {
+        await _writer.WaitAsync(ct);
+        try { return await work(); }
+        finally { _writer.Release(); }
+    }
 
     public sealed class Writer(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim turn, bool durable) : IAsyncDisposable
     {
@@ -103,11 +108,11 @@ public sealed class SqliteDb
         // Settings stick to the pooled native connection, so each one is set up once, not on every open.
         if (_configured.TryGetValue(connection.Handle!, out _)) return connection;
         await using var pragma = connection.CreateCommand();
-        // FULL: a commit is on disk before we answer, so a 2xx survives a power cut, not only a crash. Checkpoints every
-        // ~40 MB of WAL and a 16 MB page cache keep bulk ingest from flushing the main file every few batches.
+        // FULL: a commit is on disk before we answer, so a 2xx survives a power cut, not only a crash. No commit checkpoints
+        // (SqliteCheckpointer does, in the background); a 16 MB page cache keeps bulk ingest from rereading pages.
         pragma.CommandText =
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; " +
-            $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages}; PRAGMA cache_size = -16000;";
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16000;";
         await pragma.ExecuteNonQueryAsync(ct);
         _configured.AddOrUpdate(connection.Handle!, Configured);
         return connection;
