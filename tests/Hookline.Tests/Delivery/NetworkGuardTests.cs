@@ -4,6 +4,8 @@ using System.Text;
 using Hookline.Delivery;
 using Xunit;
 
+using Hookline.Tests.Support;
+
 namespace Hookline.Tests.Delivery;
 
 // Every connection these tests make stays on loopback; "public" behaviour is checked through Classify alone.
@@ -80,7 +82,7 @@ public sealed class NetworkGuardTests
     [InlineData("http://[fe80::1%251]:{port}/", "link-local")] // scope id 1, percent-encoded as URIs require
     public async Task Non_public_addresses_are_refused_before_any_connection_is_made(string url, string category)
     {
-        await using var server = LoopbackServer.Start();
+        await using var server = Trap.Start();
         using var client = Client(allowPrivate: false);
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(url.Replace("{port}", $"{server.Port}")));
@@ -98,7 +100,7 @@ public sealed class NetworkGuardTests
     [InlineData("http://[::1]:{port}/")]
     public async Task Loopback_is_reached_when_private_networks_are_allowed(string url)
     {
-        await using var server = LoopbackServer.Start();
+        await using var server = Trap.Start();
         if (url.Contains("[::1]") && !server.ListensOnIPv6)
             return; // no IPv6 loopback here; the refusal test above still covers [::1]
         using var client = Client(allowPrivate: true);
@@ -121,76 +123,5 @@ public sealed class NetworkGuardTests
     {
         for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
             yield return inner;
-    }
-}
-
-/// <summary>Answers every request with an empty 200 on 127.0.0.1 (and ::1 on the same port where it can) and counts
-/// accepted connections.</summary>
-file sealed class LoopbackServer : IAsyncDisposable
-{
-    private static readonly byte[] Response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<TcpListener> _listeners = [];
-    private readonly List<Task> _loops = [];
-    private int _accepted;
-
-    public int Port { get; private set; }
-    public bool ListensOnIPv6 { get; private set; }
-    public int Accepted => Volatile.Read(ref _accepted);
-
-    public static LoopbackServer Start()
-    {
-        var server = new LoopbackServer();
-        server.Listen(IPAddress.Loopback, 0);
-        try
-        {
-            server.Listen(IPAddress.IPv6Loopback, server.Port);
-            server.ListensOnIPv6 = true;
-        }
-        catch (SocketException)
-        {
-            // No IPv6 loopback, or the port is taken there: IPv4 alone still serves the tests.
-        }
-        return server;
-    }
-
-    private void Listen(IPAddress address, int port)
-    {
-        var listener = new TcpListener(address, port);
-        listener.Start();
-        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        _listeners.Add(listener);
-        _loops.Add(AcceptAsync(listener));
-    }
-
-    private async Task AcceptAsync(TcpListener listener)
-    {
-        try
-        {
-            while (true)
-            {
-                using var client = await listener.AcceptTcpClientAsync(_stop.Token);
-                Interlocked.Increment(ref _accepted);
-                var stream = client.GetStream();
-                // Read the whole request first: closing on unread data would reset the connection.
-                var request = new StringBuilder();
-                var buffer = new byte[1024];
-                while (!request.ToString().Contains("\r\n\r\n") && await stream.ReadAsync(buffer, _stop.Token) is > 0 and var read)
-                    request.Append(Encoding.ASCII.GetString(buffer, 0, read));
-                await stream.WriteAsync(Response, _stop.Token);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        foreach (var listener in _listeners)
-            listener.Stop();
-        await Task.WhenAll(_loops);
-        _stop.Dispose();
     }
 }

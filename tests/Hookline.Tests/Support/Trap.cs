@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Hookline.Tests.Security;
+namespace Hookline.Tests.Support;
 
 /// <summary>
 /// A receiver that must not be reached: it listens on 127.0.0.1 and, on the same port where it can, ::1, counts every
