@@ -122,6 +122,20 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAcceptedEventWakesTheWorkerWithoutWaitingForItsPoll()
+    {
+        _app.Dispose();
+        await StartAsync(TestEvents.FastDelivery(("Hookline:Delivery:PollInterval", "00:01:00")));
+        await HookAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await _publisher.PublishAsync(TestEvents.Event());
+            // far sooner than the minute-long poll: in process by the signal, on PostgreSQL by NOTIFY after the commit
+            await Eventually.TrueAsync(() => _receiver.Count == i, 10, $"delivery {i}");
+        }
+    }
+
+    [Fact]
     public async Task ATimeoutIsAFailureThatIsRetried()
     {
         _app.Dispose();

@@ -122,5 +122,32 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         Assert.All(finishers, f => Assert.True(f.At >= killedAt.UtcDateTime.AddSeconds(-1), "taken over only after the kill"));
     }
 
+    [Fact]
+    public async Task AnEventAcceptedByAnApiNodeWakesAWorkerNodeWithoutWaitingForItsPoll()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        Dictionary<string, string> Node(string name, string role)
+        {
+            var env = Env(name);
+            env["Hookline__Delivery__PollInterval"] = "00:01:00";
+            env[$"Hookline__Node__{role}"] = "false";
+            return env;
+        }
+        _nodes.Add(await HooklineServer.StartAsync(Node("api", "Worker")));
+        _nodes.Add(await HooklineServer.StartAsync(Node("worker", "Api")));
+        var created = await HooklineProcess.RunAsync(Env("cli"), "tokens", "create", "--workspace", Guid.NewGuid().ToString(),
+            "--permissions", "admin,events:publish");
+        var client = new HttpClient { BaseAddress = new Uri(_nodes[0].Url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.LastLine);
+        await client.CreateWebhookAsync(Json.Form(uri: $"{receiver.Url}/w"));
+        await Task.Delay(1000); // the worker's first claim (at start) is over: from now on only a wake or the minute-long poll
+        for (var i = 1; i <= 3; i++)
+        {
+            await client.PublishAsync(TestEvents.Event());
+            await Eventually.TrueAsync(() => receiver.Count == i, 10, $"delivery {i} by the other node, woken by NOTIFY");
+        }
+        Assert.Equal(["worker"], (await AttemptsByNodeAsync()).Keys);
+    }
+
     private static string EntityId(Received r) => JsonDocument.Parse(r.Body).RootElement.GetProperty("entityId").GetString()!;
 }

@@ -150,7 +150,7 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
                max_attempts = attempts + @Extra
              WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition};
              """, args);
-        if (count > 0) await c.ExecuteAsync($"SELECT pg_notify('{WakeChannel}', '');");
+        if (count > 0) db.Wake();
         return count;
     }
 

@@ -54,9 +54,8 @@ public sealed class PostgresEventStore(PostgresDb db) : IEventStore
                 INSERT INTO idempotency_keys (scope, key, request_hash, response, created_on) VALUES (@Scope, @Key, @RequestHash, @Response, @Now)
                 ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_on = excluded.created_on;
                 """, new { key.Scope, key.Key, key.RequestHash, Response = answer, Now = Utc(key.CreatedOn) }, tx);
-        // Wakes the workers of every node; PostgreSQL sends it when (and only if) this transaction commits.
-        if (queued.Count > 0) await c.ExecuteAsync($"SELECT pg_notify('{WakeChannel}', '');", transaction: tx);
         await tx.CommitAsync(ct);
+        if (queued.Count > 0) db.Wake();
         return new(IngestStatus.Accepted, answer);
     }
 
