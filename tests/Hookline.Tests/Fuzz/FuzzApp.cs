@@ -99,8 +99,11 @@ public sealed class FuzzApp : IDisposable
         });
         _statuses.AddOrUpdate(context.Response.StatusCode, 1, (_, n) => n + 1);
         using var reader = new StreamReader(context.Response.Body, Encoding.UTF8);
-        return new FuzzResponse(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers["Trace-Id"].ToString(),
-            await reader.ReadToEndAsync());
+        var body = await reader.ReadToEndAsync();
+        // A 5xx fails the property: say what the server logged, so that a failure in CI can be understood without a replay.
+        if (context.Response.StatusCode >= 500)
+            body += "\nserver log: " + string.Join("\n", App.Logs.Lines.Where(l => l.StartsWith("Error") || l.StartsWith("Critical")).TakeLast(3));
+        return new FuzzResponse(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers["Trace-Id"].ToString(), body);
     }
 
     /// <summary>Everything bad input must not change: the API's view of every webhook, secret and log, and every table's rows.</summary>

@@ -54,11 +54,12 @@ public sealed class Trap : IAsyncDisposable
             {
                 var client = await listener.AcceptTcpClientAsync(_stop.Token);
                 Interlocked.Increment(ref _accepted);
+                // (InvalidOperationException: the listener was stopped before the accept began.)
                 // One task per connection: a TLS hello that never completes a request must not hold up the next one.
                 open.Add(AnswerAsync(client));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
         {
         }
         await Task.WhenAll(open);
