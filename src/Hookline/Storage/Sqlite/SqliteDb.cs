@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Options;
 
 namespace Hookline.Storage.Sqlite;
@@ -37,7 +38,8 @@ public sealed class SqliteDb
     /// Opens a connection in a write (IMMEDIATE) transaction, holding this process's writer turn until disposed.
     /// <paramref name="durable"/> false commits without waiting for the disk: for writes that may be lost in a power cut
     /// because redoing them is harmless (a lease: the delivery is claimed again; a result: the delivery is sent again, at
-    /// least once as always). A crash of the process loses nothing either way; the next durable commit syncs them too.
+    /// least once as always), or whose writer flushes the log itself (<see cref="SyncLogAsync"/>) before it answers, as
+    /// ingest does. A crash of the process loses nothing either way; the next flush makes them durable too.
     /// </summary>
     public async Task<Writer> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
@@ -66,6 +68,28 @@ public sealed class SqliteDb
         pragma.CommandText = durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = OFF;";
         await pragma.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// Flushes the write-ahead log to disk: afterwards every transaction committed before the call, durable or not, survives
+    /// a power cut (Linux flushes a file's data whichever descriptor wrote it). Without a log file SQLite has moved
+    /// everything into the database file, which is flushed instead; an in-memory database has nothing to flush.
+    /// A failed flush is reported as SQLite's own I/O error, so that callers treat it like a failed commit.
+    /// </summary>
+    public Task SyncLogAsync() => Task.Run(() =>
+    {
+        if (FilePath is "" or ":memory:" || FilePath.StartsWith("file:", StringComparison.Ordinal)) return;
+        try
+        {
+            SafeFileHandle file;
+            try { file = File.OpenHandle(FilePath + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); }
+            catch (FileNotFoundException) { file = File.OpenHandle(FilePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); }
+            using (file) RandomAccess.FlushToDisk(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SqliteException($"Flushing the write-ahead log to disk failed: {e.Message}", SQLitePCL.raw.SQLITE_IOERR);
+        }
+    });
 
     /// <summary>Runs <paramref name="work"/> (no transaction) while no other write of this process can start.</summary>
     public async Task<T> WithWriterTurnAsync<T>(Func<Task<T>> work, CancellationToken ct = default)

@@ -7,7 +7,11 @@ namespace Hookline.Storage.Sqlite;
 
 /// <summary>
 /// Ingest with group commit: requests that arrive while a commit is under way are written together in the next
-/// transaction, each inside its own savepoint, so one disk flush answers many 202s and a failing request fails alone.
+/// transaction, each inside its own savepoint, so one transaction answers many 202s and a failing request fails alone.
+/// The transaction commits without waiting for the disk and gives the writer turn back at once; a second loop then
+/// flushes the log to disk (<see cref="SqliteDb.SyncLogAsync"/>), once for every group committed meanwhile, and only
+/// then are those requests answered. So a 202 still means "on disk", but claims, results and the next group's
+/// statements no longer queue behind the flush.
 /// </summary>
 public sealed class SqliteEventStore : IEventStore
 {
@@ -15,11 +19,18 @@ public sealed class SqliteEventStore : IEventStore
     private const int MaxEventsPerCommit = 5000;
     private readonly SqliteDb _db;
     private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new() { SingleReader = true });
+    private readonly Channel<Committed> _unsynced = Channel.CreateUnbounded<Committed>(new() { SingleReader = true, SingleWriter = true });
+    private readonly Func<Task> _syncLog;
 
-    public SqliteEventStore(SqliteDb db)
+    public SqliteEventStore(SqliteDb db) : this(db, db.SyncLogAsync) { }
+
+    /// <summary>Tests give their own <paramref name="syncLog"/> to hold or fail the flush.</summary>
+    internal SqliteEventStore(SqliteDb db, Func<Task> syncLog)
     {
         _db = db;
+        _syncLog = syncLog;
         _ = Task.Run(CommitLoopAsync);
+        _ = Task.Run(SyncLoopAsync);
     }
 
     private sealed record Request(IReadOnlyList<NewEvent> Events, IdempotencyKey? Key, int MaxAttempts,
@@ -34,28 +45,47 @@ public sealed class SqliteEventStore : IEventStore
         return await request.Done.Task.WaitAsync(ct);
     }
 
+    /// <summary>A group whose transaction is committed, waiting for the log flush before its requests are answered.</summary>
+    private sealed record Committed(List<Request> Group, (IngestOutcome? Outcome, Exception? Error)[] Outcomes);
+
     private async Task CommitLoopAsync()
     {
-        var group = new List<Request>(MaxRequestsPerCommit);
         while (await _queue.Reader.WaitToReadAsync())
         {
+            var group = new List<Request>();
             var events = 0;
             while (group.Count < MaxRequestsPerCommit && events < MaxEventsPerCommit && _queue.Reader.TryRead(out var next))
             {
                 group.Add(next);
                 events += next.Events.Count;
             }
-            await CommitAsync(group);
-            group.Clear();
+            if (await CommitAsync(group) is { } committed) _unsynced.Writer.TryWrite(committed);
         }
     }
 
-    private async Task CommitAsync(List<Request> group)
+    private async Task SyncLoopAsync()
+    {
+        var waiting = new List<Committed>();
+        while (await _unsynced.Reader.WaitToReadAsync())
+        {
+            while (_unsynced.Reader.TryRead(out var committed)) waiting.Add(committed);
+            Exception? failed = null;
+            try { await _syncLog(); } // covers every commit made before it, so all the waiting groups at once
+            catch (Exception e) { failed = e; } // a 503 although committed: if published again, delivered twice (at least once, as ever)
+            foreach (var (group, outcomes) in waiting)
+                for (var i = 0; i < group.Count; i++)
+                    if ((failed ?? outcomes[i].Error) is { } error) group[i].Done.TrySetException(error);
+                    else group[i].Done.TrySetResult(outcomes[i].Outcome!);
+            waiting.Clear();
+        }
+    }
+
+    private async Task<Committed?> CommitAsync(List<Request> group)
     {
         var outcomes = new (IngestOutcome? Outcome, Exception? Error)[group.Count];
         try
         {
-            await using var writer = await _db.BeginWriteAsync();
+            await using var writer = await _db.BeginWriteAsync(durable: false); // made durable by SyncLoopAsync before any answer
             for (var i = 0; i < group.Count; i++)
             {
                 await writer.Connection.ExecuteAsync("SAVEPOINT request;", transaction: writer.Transaction);
@@ -75,11 +105,9 @@ public sealed class SqliteEventStore : IEventStore
         catch (Exception e)
         {
             foreach (var request in group) request.Done.TrySetException(e); // nothing of the group was committed
-            return;
+            return null;
         }
-        for (var i = 0; i < group.Count; i++)
-            if (outcomes[i].Error is { } error) group[i].Done.TrySetException(error);
-            else group[i].Done.TrySetResult(outcomes[i].Outcome!);
+        return new Committed(group, outcomes);
     }
 
     private static async Task<IngestOutcome> IngestOneAsync(SqliteConnection c, SqliteTransaction tx, Request request)
