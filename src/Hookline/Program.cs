@@ -22,6 +22,7 @@ builder.Services.AddWebhooks();
 builder.Services.AddEvents();
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
+builder.Services.AddHooklineMetrics();
 
 var app = builder.Build();
 try
@@ -38,7 +39,7 @@ app.UseErrorHandling();
 app.UseAuthentication();
 app.UseWorkspaceRateLimits();
 app.UseAuthorization();
-app.MapOperations();
+app.MapOperations().MapHooklineMetrics();
 if (app.Configuration.GetValue("Hookline:Node:Api", true))
 {
     app.MapWebhooks().MapDeliveryActions();

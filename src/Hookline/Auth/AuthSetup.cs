@@ -18,7 +18,9 @@ public static class AuthSetup
             .AddPolicy(Policies.ConfigWrite, p => p.AddRequirements(
                 new PermissionRequirement([Permissions.Admin, Permissions.ConfigWrite])))
             .AddPolicy(Policies.EventsPublish, p => p.AddRequirements(
-                new PermissionRequirement([Permissions.EventsPublish], AllowSystemTokens: true)));
+                new PermissionRequirement([Permissions.EventsPublish], AllowSystemTokens: true)))
+            .AddPolicy(Policies.MetricsRead, p => p.AddRequirements(
+                new PermissionRequirement([Permissions.MetricsRead], AllowSystemTokens: true, AllowWorkspaceTokens: false)));
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AworkAuthorizationResults>();
         services.AddRateLimits();
@@ -27,13 +29,17 @@ public static class AuthSetup
 
     /// <summary>
     /// A token holding any one of <paramref name="AnyOf"/> (an empty list: any token); a workspace token unless
-    /// <paramref name="AllowSystemTokens"/>.
+    /// <paramref name="AllowSystemTokens"/>, a system token only when not <paramref name="AllowWorkspaceTokens"/>.
     /// </summary>
-    public sealed record PermissionRequirement(IReadOnlyList<string> AnyOf, bool AllowSystemTokens = false) : IAuthorizationRequirement
+    public sealed record PermissionRequirement(IReadOnlyList<string> AnyOf, bool AllowSystemTokens = false, bool AllowWorkspaceTokens = true)
+        : IAuthorizationRequirement
     {
-        public string Describe(bool hasWorkspace) => !AllowSystemTokens && !hasWorkspace
-            ? "This endpoint needs a workspace token; system tokens have no workspace."
-            : $"This token lacks the permission needed: {string.Join(" or ", AnyOf.Select(p => $"'{p}'"))}.";
+        public bool Allows(bool hasWorkspace) => hasWorkspace ? AllowWorkspaceTokens : AllowSystemTokens;
+
+        public string Describe(bool hasWorkspace) => Allows(hasWorkspace)
+            ? $"This token lacks the permission needed: {string.Join(" or ", AnyOf.Select(p => $"'{p}'"))}."
+            : hasWorkspace ? "This endpoint needs a system token; workspace tokens see only their workspace."
+            : "This endpoint needs a workspace token; system tokens have no workspace.";
     }
 
     private sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
@@ -41,7 +47,7 @@ public static class AuthSetup
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
         {
             var user = context.User;
-            if ((requirement.AllowSystemTokens || user.WorkspaceIdOrNull() is not null) && user.Identity?.IsAuthenticated == true &&
+            if (requirement.Allows(user.WorkspaceIdOrNull() is not null) && user.Identity?.IsAuthenticated == true &&
                 (requirement.AnyOf.Count == 0 || requirement.AnyOf.Any(p => user.HasClaim(BearerTokenHandler.PermissionClaim, p))))
                 context.Succeed(requirement);
             return Task.CompletedTask;

@@ -6,8 +6,10 @@ public static class Permissions
     public const string ConfigRead = "workspace-manage-config:read";
     public const string ConfigWrite = "workspace-manage-config:write";
     public const string EventsPublish = "events:publish";
+    /// <summary>Reading /metrics: for system tokens only, since the figures cover every workspace.</summary>
+    public const string MetricsRead = "metrics:read";
 
-    public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish];
+    public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish, MetricsRead];
 }
 
 /// <summary>Named authorization policies; each lists the permissions that satisfy it (any one is enough).</summary>
@@ -17,4 +19,5 @@ public static class Policies
     public const string ConfigRead = "config-read";
     public const string ConfigWrite = "config-write";
     public const string EventsPublish = "events-publish";
+    public const string MetricsRead = "metrics-read";
 }

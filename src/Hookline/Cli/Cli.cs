@@ -101,7 +101,8 @@ public static class Cli
               hookline tokens create [--workspace <uuid>] --permissions <p1,p2> [--name <name>]
               hookline tokens list
               hookline tokens revoke <id>
-            Permissions: admin, workspace-manage-config:read, workspace-manage-config:write, events:publish
+            Permissions: admin, workspace-manage-config:read, workspace-manage-config:write, events:publish,
+                         metrics:read (system tokens only)
             """);
         return 2;
     }

@@ -10,7 +10,8 @@ namespace Hookline.Delivery;
 /// </summary>
 public sealed class DeliveryWorker(
     IDeliveryStore store, WebhookSender sender, DeliverySignal signal, IOptionsMonitor<DeliveryOptions> options,
-    IOptionsMonitor<Webhooks.SlackOptions> slack, IOptions<Api.NodeOptions> node, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+    IOptionsMonitor<Webhooks.SlackOptions> slack, IOptions<Api.NodeOptions> node, Api.HooklineMetrics metrics, TimeProvider time,
+    ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private const int MaxResultBatch = 256;
     private static readonly TimeSpan ResultGathering = TimeSpan.FromMilliseconds(2);
@@ -82,6 +83,7 @@ public sealed class DeliveryWorker(
         try
         {
             var (outcome, message) = await sender.SendAsync(delivery, CancellationToken.None);
+            metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;
             var now = time.GetUtcNow();
             var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.EffectiveRetrySchedule, o.MaxRetryAfter, Random.Shared);

@@ -36,20 +36,20 @@ public static class EventsApi
     {
         var group = routes.MapGroup("/api/v1/events").WithTags("Events").RequireAuthorization(Policies.EventsPublish)
             .ProducesErrors(400, 401, 409, 413, 429);
-        group.MapPost("/", (HttpContext http, IEventStore store, DeliverySignal signal, IOptions<DeliveryOptions> delivery,
+        group.MapPost("/", (HttpContext http, IEventStore store, DeliverySignal signal, HooklineMetrics metrics, IOptions<DeliveryOptions> delivery,
                 IOptions<EventsOptions> options, TimeProvider time, CancellationToken ct) =>
-                PublishAsync(http, store, signal, delivery.Value, options.Value, time, batch: false, ct))
+                PublishAsync(http, store, signal, metrics, delivery.Value, options.Value, time, batch: false, ct))
             .WithName("PublishEvent").WithSummary("Publishes one event; 202 once it and its deliveries are committed.")
             .Accepts<EventForm>("application/json").Produces<PublishResult>(202);
-        group.MapPost("/batch", (HttpContext http, IEventStore store, DeliverySignal signal, IOptions<DeliveryOptions> delivery,
+        group.MapPost("/batch", (HttpContext http, IEventStore store, DeliverySignal signal, HooklineMetrics metrics, IOptions<DeliveryOptions> delivery,
                 IOptions<EventsOptions> options, TimeProvider time, CancellationToken ct) =>
-                PublishAsync(http, store, signal, delivery.Value, options.Value, time, batch: true, ct))
+                PublishAsync(http, store, signal, metrics, delivery.Value, options.Value, time, batch: true, ct))
             .WithName("PublishEvents").WithSummary("Publishes up to 1000 events in one transaction.")
             .Accepts<EventForm[]>("application/json").Produces<BatchPublishResult>(202);
         return group;
     }
 
-    private static async Task<IResult> PublishAsync(HttpContext http, IEventStore store, DeliverySignal signal, DeliveryOptions delivery,
+    private static async Task<IResult> PublishAsync(HttpContext http, IEventStore store, DeliverySignal signal, HooklineMetrics metrics, DeliveryOptions delivery,
         EventsOptions options, TimeProvider time, bool batch, CancellationToken ct)
     {
         string? key = http.Request.Headers[IdempotencyHeader];
@@ -95,6 +95,7 @@ public static class EventsApi
                     break;
                 default:
                     signal.Notify();
+                    metrics.Accepted(newEvents.Count);
                     break;
             }
             return Results.Content(outcome.Response, "application/json", statusCode: StatusCodes.Status202Accepted);

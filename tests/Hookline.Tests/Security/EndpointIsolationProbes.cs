@@ -59,6 +59,8 @@ public sealed partial class EndpointIsolationTests
                 new("POST", "/api/v1/events", $$"""{"workspaceId":"{{w.Alice}}","eventType":"task_added"}""", HttpStatusCode.BadRequest),
                 new("POST", "/api/v1/events", w.AliceEventBody, HttpStatusCode.Accepted, IsolationWorld.IdempotencyKey),
             ],
+            // Figures for every workspace at once: system tokens with metrics:read only, never a workspace token.
+            ["* /metrics"] = [new("GET", "/metrics", null, HttpStatusCode.Unauthorized)],
             ["POST /api/v1/events/batch"] =
             [
                 new("POST", "/api/v1/events/batch", $$"""[{"eventType":"task_added"},{"workspaceId":"{{w.Alice}}","eventType":"task_added"}]""",

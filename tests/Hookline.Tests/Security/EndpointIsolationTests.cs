@@ -54,12 +54,13 @@ public sealed partial class EndpointIsolationTests : IAsyncLifetime
     ];
 
     [Fact]
-    public void Only_probes_docs_and_health_are_anonymous_and_only_event_publishing_takes_system_tokens()
+    public void Only_probes_docs_and_health_are_anonymous_and_only_event_publishing_and_metrics_take_system_tokens()
     {
         var mapped = MappedEndpoints();
         Assert.Equal(Anonymous.Order(), mapped.Where(e => e.Value.Length == 0).Select(e => e.Key).Order());
         Assert.Equal(["POST /api/v1/events/", "POST /api/v1/events/batch"],
             mapped.Where(e => e.Value.Contains(Hookline.Auth.Policies.EventsPublish)).Select(e => e.Key).Order());
+        Assert.Equal(["* /metrics"], mapped.Where(e => e.Value.Contains(Hookline.Auth.Policies.MetricsRead)).Select(e => e.Key));
     }
 
     [Fact]
