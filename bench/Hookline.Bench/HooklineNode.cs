@@ -12,8 +12,9 @@ namespace Hookline.Bench;
 public sealed class HooklineNode : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly HttpClient _metrics;
 
-    private HooklineNode(Process process, HttpClient client) => (_process, Client) = (process, client);
+    private HooklineNode(Process process, HttpClient client, HttpClient metrics) => (_process, Client, _metrics) = (process, client, metrics);
 
     public HttpClient Client { get; }
     public string Token => Client.DefaultRequestHeaders.Authorization!.Parameter!;
@@ -35,6 +36,7 @@ public sealed class HooklineNode : IAsyncDisposable
         info.Environment["Hookline__RateLimits__PerMinute"] = "60000000";
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
+        var environment = info.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!);
         var tokenSeen = new TaskCompletionSource<string>();
         process.OutputDataReceived += (_, e) =>
         {
@@ -53,7 +55,45 @@ public sealed class HooklineNode : IAsyncDisposable
             catch (HttpRequestException) when (i < 600) { }
             await Task.Delay(50);
         }
-        return new HooklineNode(process, client);
+        // A system token to read /metrics with, made by the CLI beside the running node (after its first start, which
+        // makes the admin token only on a database without tokens).
+        var metrics = new HttpClient { BaseAddress = new Uri(url) };
+        metrics.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            await RunCliAsync(environment, "tokens", "create", "--permissions", "metrics:read", "--name", "bench"));
+        return new HooklineNode(process, client, metrics);
+    }
+
+    private static async Task<string> RunCliAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        info.Environment.Remove("ASPNETCORE_URLS");
+        using var cli = Process.Start(info)!;
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var errors = cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        if (cli.ExitCode != 0) throw new InvalidOperationException($"hookline {string.Join(' ', args)}: {await errors}");
+        return (await output).TrimEnd().Split('\n')[^1].Trim();
+    }
+
+    /// <summary>How many methods the node's JIT has compiled so far, from its /metrics (the runtime's own counter).</summary>
+    public async Task<long> JitCompiledMethodsAsync() => (long)(await MetricsAsync())["dotnet_jit_compiled_methods_total"];
+
+    /// <summary>The node's /metrics samples, each summed over its labels.</summary>
+    public async Task<Dictionary<string, double>> MetricsAsync()
+    {
+        var samples = new Dictionary<string, double>();
+        foreach (var line in (await _metrics.GetStringAsync("/metrics")).Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var labels = line.IndexOf('{');
+            var name = labels < 0 ? line[..line.IndexOf(' ')] : line[..labels];
+            var value = (labels < 0 ? line[name.Length..] : line[(line.IndexOf('}') + 1)..]).Trim().Split(' ')[0];
+            samples[name] = samples.GetValueOrDefault(name) + double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return samples;
     }
 
     public async Task CreateWebhooksAsync(string uri, int count)
@@ -85,6 +125,7 @@ public sealed class HooklineNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        _metrics.Dispose();
         if (!_process.HasExited) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
         _process.Dispose();
     }
