@@ -12,9 +12,11 @@ namespace Hookline.Bench;
 public sealed class HooklineNode : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly HttpClient _metrics;
+    private readonly Dictionary<string, string> _environment;
+    private HttpClient? _metrics;
 
-    private HooklineNode(Process process, HttpClient client, HttpClient metrics) => (_process, Client, _metrics) = (process, client, metrics);
+    private HooklineNode(Process process, HttpClient client, Dictionary<string, string> environment) =>
+        (_process, Client, _environment) = (process, client, environment);
 
     public HttpClient Client { get; }
     public string Token => Client.DefaultRequestHeaders.Authorization!.Parameter!;
@@ -55,12 +57,7 @@ public sealed class HooklineNode : IAsyncDisposable
             catch (HttpRequestException) when (i < 600) { }
             await Task.Delay(50);
         }
-        // A system token to read /metrics with, made by the CLI beside the running node (after its first start, which
-        // makes the admin token only on a database without tokens).
-        var metrics = new HttpClient { BaseAddress = new Uri(url) };
-        metrics.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            await RunCliAsync(environment, "tokens", "create", "--permissions", "metrics:read", "--name", "bench"));
-        return new HooklineNode(process, client, metrics);
+        return new HooklineNode(process, client, environment);
     }
 
     private static async Task<string> RunCliAsync(Dictionary<string, string> environment, params string[] args)
@@ -84,6 +81,14 @@ public sealed class HooklineNode : IAsyncDisposable
     /// <summary>The node's /metrics samples, each summed over its labels.</summary>
     public async Task<Dictionary<string, double>> MetricsAsync()
     {
+        if (_metrics is null)
+        {
+            // A system token to read /metrics with, made by the CLI beside the running node (after its first start, which
+            // makes the admin token only on a database without tokens), on first use: the quick mode mostly does without.
+            var token = await RunCliAsync(_environment, "tokens", "create", "--permissions", "metrics:read", "--name", "bench");
+            _metrics = new HttpClient { BaseAddress = Client.BaseAddress };
+            _metrics.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
         var samples = new Dictionary<string, double>();
         foreach (var line in (await _metrics.GetStringAsync("/metrics")).Split('\n'))
         {
@@ -125,7 +130,7 @@ public sealed class HooklineNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        _metrics.Dispose();
+        _metrics?.Dispose();
         if (!_process.HasExited) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
         _process.Dispose();
     }

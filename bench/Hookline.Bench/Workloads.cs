@@ -190,15 +190,21 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
     /// <summary>
     /// Brings a new Hookline process to its steady state before anything is timed. .NET compiles a method again and again
     /// as it gets hot (tiered, profile-guided), on a background thread, and on two busy cores that goes on for tens of
-    /// seconds after a start: measured meanwhile, a run measures the JIT (at 1,000 events/s it took 15 % of the CPU and
-    /// tripled the p99). So rounds of warm-up load repeat until one leaves the JIT's count, read from /metrics, nearly
-    /// unchanged (at most <see cref="Sizes.MaxWarmUpRounds"/>; the quick mode does one round and is not settled).
+    /// seconds after a start: measured meanwhile, a run measures the JIT (in a latency run it took 16 % of the CPU samples,
+    /// and p99 was 27–40 ms against 9–13 ms once settled). So rounds of warm-up load repeat until one leaves the JIT's count,
+    /// read from /metrics, nearly unchanged (at most <see cref="Sizes.MaxWarmUpRounds"/>; the quick mode does one round,
+    /// unsettled, and reads no metrics).
     /// </summary>
     private Task WarmUpAsync(HooklineNode node, bool delivers) => WarmUpAsync(node, () => WarmUpRoundAsync(node, delivers));
 
     private async Task WarmUpAsync(HooklineNode node, Func<Task> round)
     {
         const int settled = 20; // methods compiled in one round
+        if (sizes.MaxWarmUpRounds == 1)
+        {
+            await round();
+            return;
+        }
         var start = Stopwatch.StartNew();
         var before = await node.JitCompiledMethodsAsync();
         for (var rounds = 1; ; rounds++)
