@@ -36,6 +36,16 @@ public sealed class SqliteDbTests : IDisposable
     }
 
     [Fact]
+    public async Task SavepointAndStatementJournalsStayInMemoryNotInTemporaryFiles()
+    {
+        // 2 = MEMORY: ingest's savepoints journal every page they touch; in files that was 4-10 × the WAL's bytes
+        await using (var write = await _db.BeginWriteAsync(durable: false))
+            Assert.Equal(2, await write.Connection.ExecuteScalarAsync<int>("PRAGMA temp_store;", transaction: write.Transaction));
+        await using var read = await _db.OpenAsync();
+        Assert.Equal(2, await read.ExecuteScalarAsync<int>("PRAGMA temp_store;"));
+    }
+
+    [Fact]
     public async Task TheBackgroundCheckpointerMovesCommittedWritesIntoTheDatabaseFile()
     {
         if (Environment.GetEnvironmentVariable(HooklineFactory.StoreVariable) == "postgres") return; // SQLite only
