@@ -2,11 +2,11 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Hookline.Bench;
 
-// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD] [--postgres CONNECTION]
+// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD,…] [--postgres CONNECTION]
 var quick = args.Contains("--quick");
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var jsonPath = Option("--json");
-var only = Option("--only"); // one workload, for profiling
+var only = Option("--only"); // some workloads, comma-separated, for profiling
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 var root = Directory.CreateTempSubdirectory("hookline-bench-").FullName;
 var store = new Store(root, Option("--postgres")); // a server connection string: every workload on its own database there
@@ -19,6 +19,7 @@ try
     async Task<T> Step<T>(string name, Func<Task<T>> run)
     {
         Console.Write($"  {name,-14} ");
+        Workloads.CollectOwnGarbage();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = await run();
         Console.WriteLine($"{result}  ({clock.Elapsed.TotalSeconds:0.0} s)");
@@ -34,7 +35,7 @@ try
             ["fanout"] = async () => await w.FanoutAsync(), ["ceiling"] = async () => await w.CeilingAsync(),
             ["baseline"] = async () => await w.BaselineAsync(),
         };
-        await Step(only, steps[only]);
+        foreach (var name in only.Split(',')) await Step(name, steps[name]);
         return 0;
     }
 
