@@ -33,7 +33,7 @@ try
             ["throughput"] = async () => await w.ThroughputAsync(), ["latency"] = async () => await w.LatencyAsync(),
             ["batch"] = async () => await w.BatchIngestAsync(), ["single"] = async () => await w.SingleIngestAsync(),
             ["fanout"] = async () => await w.FanoutAsync(), ["ceiling"] = async () => await w.CeilingAsync(),
-            ["baseline"] = async () => await w.BaselineAsync(),
+            ["baseline"] = async () => await w.BaselineAsync(), ["backlog"] = async () => await w.BacklogAsync(),
         };
         foreach (var name in only.Split(',')) await Step(name, steps[name]);
         return 0;

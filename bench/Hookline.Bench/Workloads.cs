@@ -80,9 +80,12 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
             }
             var count = events ?? sizes.BatchIngest;
             var batches = Enumerable.Range(0, count / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
+            var cpu = node.CpuSeconds();
             var start = Payloads.Now();
             await PublishAsync(node.Client, batches, publishers: 2);
-            return count / Seconds(start, Payloads.Now());
+            var seconds = Seconds(start, Payloads.Now());
+            Console.Write($"[{count:N0} events: Hookline used {(node.CpuSeconds() - cpu) / seconds:0.00} cores, {(node.CpuSeconds() - cpu) * 1e6 / count:0} µs CPU per event] ");
+            return count / seconds;
         }
         finally { if (own is not null) await own.DisposeAsync(); }
     }
