@@ -43,8 +43,8 @@ public static class MetricsSetup
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("hookline", serviceVersion: typeof(HooklineMetrics).Assembly.GetName().Version?.ToString(3)))
             .WithMetrics(metrics => metrics
-            .AddMeter(HooklineMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddPrometheusExporter());
+                .AddMeter(HooklineMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter());
         return services;
     }
 

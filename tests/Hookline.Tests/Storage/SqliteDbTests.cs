@@ -63,35 +63,35 @@ public sealed class SqliteDbTests : IDisposable
     }
 
     [Fact]
-    public async Task UnderSteadyWritesTheCheckpointerStartsTheLogOverInsteadOfLettingItGrow()
+    public async Task ACheckpointPastTheLimitStartsTheLogOverEvenWhenWritesArriveDuringIt()
     {
+        // Under steady writes a PASSIVE checkpoint copies the whole log, but a write that began meanwhile adds to it, so
+        // no write ever begins with the log fully copied and SQLite never starts it over (1.8 GB under a backlog).
+        // Played out in order here: the checkpointer must then start the log over itself.
         await using (var c = await _db.OpenAsync()) await c.ExecuteAsync("PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB);");
-        const long restartAbove = 256; // pages: 1 MB
-        var checkpointer = new SqliteCheckpointer(_db, TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCheckpointer>.Instance, restartAbove);
-        await checkpointer.StartAsync(CancellationToken.None);
-        long largest = 0;
-        try
+        async Task WriteAsync(SqliteDb.Writer w, int bytes)
         {
-            // 64 KB commits one after the other: a PASSIVE checkpoint never finds the log fully copied, so SQLite alone
-            // would never start it over (it grew to 1.8 GB this way under a backlog)
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(4))
-            {
-                await using (var w = await _db.BeginWriteAsync(durable: false))
-                {
-                    await w.Connection.ExecuteAsync("INSERT INTO t (b) VALUES (randomblob(65536));", transaction: w.Transaction);
-                    await w.CommitAsync();
-                }
-                largest = Math.Max(largest, new FileInfo(_file.Path + "-wal").Length);
-                await Task.Delay(2);
-            }
+            await w.Connection.ExecuteAsync("INSERT INTO t (b) VALUES (randomblob(@bytes));", new { bytes }, w.Transaction);
+            await w.CommitAsync();
         }
-        finally { await checkpointer.StopAsync(CancellationToken.None); }
-        await using var read = await _db.OpenAsync();
-        var written = await read.ExecuteScalarAsync<long>("SELECT count(*) FROM t;") * 65536;
-        Assert.True(written > 20 << 20, $"only {written >> 20} MB written; the test needs steady writes");
-        // started over once past 1 MB, looked at every 500 ms: the log stays a fraction of what was written through it
-        Assert.True(largest < written / 3, $"the WAL reached {largest >> 20} MB of {written >> 20} MB written");
+        for (var i = 0; i < 8; i++)
+            await using (var w = await _db.BeginWriteAsync()) await WriteAsync(w, 256 << 10); // 2 MB of log
+        // the WAL header's checkpoint sequence number (bytes 12-15, big-endian) goes up each time the log starts over
+        uint StartedOver() => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(File.ReadAllBytes(_file.Path + "-wal").AsSpan(12, 4));
+        var before = StartedOver();
+        var checkpointer = new SqliteCheckpointer(_db, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCheckpointer>.Instance, restartAbovePages: 256); // 1 MB
+
+        Task tick;
+        await using (var during = await _db.BeginWriteAsync()) // a write that began before the checkpoint
+        {
+            tick = checkpointer.CheckpointOnceAsync(CancellationToken.None);
+            await Eventually.TrueAsync(() => Task.FromResult(new FileInfo(_file.Path).Length > 2 << 20), 20, "the PASSIVE copy");
+            await WriteAsync(during, 64 << 10); // adds to the log after the copy
+        }
+        await tick.WaitAsync(TimeSpan.FromSeconds(20));
+        await using (var next = await _db.BeginWriteAsync()) await WriteAsync(next, 1024);
+
+        Assert.Equal(before + 1, StartedOver());
     }
 }

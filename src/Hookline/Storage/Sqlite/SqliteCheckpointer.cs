@@ -15,38 +15,40 @@ namespace Hookline.Storage.Sqlite;
 public sealed class SqliteCheckpointer : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
-    private readonly SqliteDb db;
-    private readonly TimeProvider time;
-    private readonly ILogger<SqliteCheckpointer> logger;
-    private readonly long restartAbovePages;
+    private readonly SqliteDb _db;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteCheckpointer> _logger;
+    private readonly long _restartAbovePages;
 
     public SqliteCheckpointer(SqliteDb db, TimeProvider time, ILogger<SqliteCheckpointer> logger)
         : this(db, time, logger, restartAbovePages: 25_000) { } // ~100 MB of log
 
     /// <summary>Tests use a small <paramref name="restartAbovePages"/>.</summary>
     internal SqliteCheckpointer(SqliteDb db, TimeProvider time, ILogger<SqliteCheckpointer> logger, long restartAbovePages) =>
-        (this.db, this.time, this.logger, this.restartAbovePages) = (db, time, logger, restartAbovePages);
+        (_db, _time, _logger, _restartAbovePages) = (db, time, logger, restartAbovePages);
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        using var timer = new PeriodicTimer(Interval, _time);
         while (await timer.WaitForNextTickAsync(stopping))
         {
-            try
-            {
-                var (_, walPages, _) = await CheckpointAsync("PASSIVE", stopping);
-                if (walPages > restartAbovePages) await db.WithWriterTurnAsync(() => CheckpointAsync("RESTART", stopping), stopping);
-            }
+            try { await CheckpointOnceAsync(stopping); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "WAL checkpoint failed; trying again shortly");
+                _logger.LogWarning(e, "WAL checkpoint failed; trying again shortly");
             }
         }
     }
 
+    internal async Task CheckpointOnceAsync(CancellationToken ct)
+    {
+        var (_, walPages, _) = await CheckpointAsync("PASSIVE", ct);
+        if (walPages > _restartAbovePages) await _db.WithWriterTurnAsync(() => CheckpointAsync("RESTART", ct), ct);
+    }
+
     private async Task<(long Busy, long WalPages, long Copied)> CheckpointAsync(string mode, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await _db.OpenAsync(ct);
         return await c.QuerySingleAsync<(long, long, long)>($"PRAGMA wal_checkpoint({mode});");
     }
 }
