@@ -62,7 +62,9 @@ public sealed class PostgresDeliveryStore(PostgresDb db) : IDeliveryStore
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return Time(await c.ExecuteScalarAsync<DateTime?>("SELECT MIN(due_at) FROM deliveries WHERE status = 0;"));
+        // A delivery in flight is due again only when its lease runs out: counting it as due now made the worker claim back to back.
+        return Time(await c.ExecuteScalarAsync<DateTime?>(
+            "SELECT MIN(GREATEST(due_at, COALESCE(lease_until, due_at))) FROM deliveries WHERE status = 0;"));
     }
 
     public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
