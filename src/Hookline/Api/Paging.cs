@@ -1,4 +1,5 @@
 using Hookline.Api.Querying;
+using Hookline.Storage.Querying;
 using Hookline.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -18,7 +18,7 @@ public sealed record DeliveryLog(
     Guid Id, Guid WorkspaceId, Guid WebhookId, Guid EventId, string EventType, int Attempt, string? Message,
     int ResponseCode, string? Reason, bool IsSuccessful, int DurationMs, string? ResponseBody, DateTimeOffset CreatedOn);
 
-public sealed record ListQuery(Api.Querying.FilterNode? Filter, IReadOnlyList<Api.Querying.OrderTerm> Order, int Page, int PageSize)
+public sealed record ListQuery(Querying.FilterNode? Filter, IReadOnlyList<Querying.OrderTerm> Order, int Page, int PageSize)
 {
     public long Offset => (long)(Page - 1) * PageSize;
 }

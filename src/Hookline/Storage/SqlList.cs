@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
-using Hookline.Api.Querying;
+
+using Hookline.Storage.Querying;
 
 namespace Hookline.Storage;
 

@@ -14,25 +14,23 @@ public static class StorageSetup
         if (options.IsPostgres)
         {
             services.AddSingleton<PostgresDb>();
+            services.AddSingleton<SqlDb>(sp => sp.GetRequiredService<PostgresDb>());
             services.AddSingleton<IDatabase, PostgresDatabase>();
-            services.AddSingleton<ITokenStore, PostgresTokenStore>();
-            services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
-            services.AddSingleton<IEventStore, PostgresEventStore>();
-            services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
             services.AddSingleton<Auth.IRateLimitCounter, PostgresRateLimitCounter>();
             if (configuration.GetValue("Hookline:Node:Worker", true)) services.AddHostedService<PostgresWakeListener>();
         }
         else
         {
             services.AddSingleton<SqliteDb>();
+            services.AddSingleton<SqlDb>(sp => sp.GetRequiredService<SqliteDb>());
             services.AddSingleton<IDatabase, SqliteDatabase>();
-            services.AddSingleton<ITokenStore, SqliteTokenStore>();
-            services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
-            services.AddSingleton<IEventStore, SqliteEventStore>();
-            services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
             services.AddHostedService<SqliteCheckpointer>();
             services.AddSingleton<Auth.IRateLimitCounter, Auth.InMemoryRateLimitCounter>();
         }
+        services.AddSingleton<ITokenStore, TokenStore>();
+        services.AddSingleton<IWebhookStore, WebhookStore>();
+        services.AddSingleton<IEventStore, EventStore>();
+        services.AddSingleton<IDeliveryStore, DeliveryStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

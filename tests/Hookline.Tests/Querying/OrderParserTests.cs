@@ -1,4 +1,5 @@
 using Hookline.Api.Querying;
+using Hookline.Storage.Querying;
 using Xunit;
 
 namespace Hookline.Tests.Querying;

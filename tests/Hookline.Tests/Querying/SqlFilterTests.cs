@@ -1,5 +1,6 @@
 using Dapper;
 using Hookline.Api.Querying;
+using Hookline.Storage.Querying;
 using Hookline.Storage;
 using Microsoft.Data.Sqlite;
 using Xunit;

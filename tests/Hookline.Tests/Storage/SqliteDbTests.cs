@@ -16,7 +16,7 @@ public sealed class SqliteDbTests : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private static async Task<(int Synchronous, int AutoCheckpoint)> Durability(SqliteDb.Writer w) =>
+    private static async Task<(int Synchronous, int AutoCheckpoint)> Durability(SqlWrite w) =>
         (await w.Connection.ExecuteScalarAsync<int>("PRAGMA synchronous;", transaction: w.Transaction),
          await w.Connection.ExecuteScalarAsync<int>("PRAGMA wal_autocheckpoint;", transaction: w.Transaction));
 
@@ -69,7 +69,7 @@ public sealed class SqliteDbTests : IDisposable
         // no write ever begins with the log fully copied and SQLite never starts it over (1.8 GB under a backlog).
         // Played out in order here: the checkpointer must then start the log over itself.
         await using (var c = await _db.OpenAsync()) await c.ExecuteAsync("PRAGMA journal_mode = WAL; CREATE TABLE t (b BLOB);");
-        async Task WriteAsync(SqliteDb.Writer w, int bytes)
+        async Task WriteAsync(SqlWrite w, int bytes)
         {
             await w.Connection.ExecuteAsync("INSERT INTO t (b) VALUES (randomblob(@bytes));", new { bytes }, w.Transaction);
             await w.CommitAsync();

@@ -22,7 +22,7 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await new SqliteDatabase(_db, TimeProvider.System).MigrateAsync();
-        await new SqliteTokenStore(_db, TimeProvider.System).EnsureWorkspaceAsync(_workspace, "w");
+        await new TokenStore(_db, TimeProvider.System).EnsureWorkspaceAsync(_workspace, "w");
     }
 
     public Task DisposeAsync() { _file.Dispose(); return Task.CompletedTask; }
@@ -41,7 +41,7 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
     {
         var flushing = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var store = new SqliteEventStore(_db, async () =>
+        var store = new EventStore(_db, async () =>
         {
             flushing.TrySetResult(await CommittedEvents()); // what the flush covers is already committed
             await release.Task;
@@ -61,7 +61,7 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
         var flushes = 0;
         var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var store = new SqliteEventStore(_db, async () =>
+        var store = new EventStore(_db, async () =>
         {
             if (Interlocked.Increment(ref flushes) == 1) { first.SetResult(); await release.Task; }
         });
@@ -82,7 +82,7 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
     public async Task AFailedFlushFailsTheRequestsAsStorageTroubleAndLaterRequestsGoOn()
     {
         var fail = true;
-        var store = new SqliteEventStore(_db, () => fail
+        var store = new EventStore(_db, () => fail
             ? Task.FromException(new SqliteException("flush failed", SQLitePCL.raw.SQLITE_IOERR))
             : Task.CompletedTask);
 
@@ -95,14 +95,14 @@ public sealed class SqliteEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task TheRealFlushFindsTheLogOrTheDatabaseFile()
     {
-        var store = new SqliteEventStore(_db);
+        var store = new EventStore(_db);
         Assert.Equal(IngestStatus.Accepted, (await Ingest(store)).Status);
         Assert.True(File.Exists(_file.Path + "-wal"));
-        await _db.SyncLogAsync();
+        await _db.FlushAsync();
 
         using (var pooled = new SqliteConnection(_db.ConnectionString)) SqliteConnection.ClearPool(pooled); // the last connection closes: SQLite checkpoints and deletes the log
         Assert.False(File.Exists(_file.Path + "-wal"));
-        await _db.SyncLogAsync(); // the database file instead, no error
+        await _db.FlushAsync(); // the database file instead, no error
         Assert.Equal(1, await CommittedEvents());
     }
 }

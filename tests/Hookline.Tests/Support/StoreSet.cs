@@ -32,8 +32,8 @@ public sealed class StoreSet : IDisposable
         var file = new TempDatabase();
         var db = new SqliteDb(Options.Create(new DatabaseOptions { ConnectionString = file.Path }));
         var time = TimeProvider.System;
-        return new(file, null, new SqliteDatabase(db, time), new SqliteTokenStore(db, time), new SqliteWebhookStore(db, time),
-            new SqliteEventStore(db), new SqliteDeliveryStore(db), async sql =>
+        return new(file, null, new SqliteDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
+            new EventStore(db), new DeliveryStore(db), async sql =>
             {
                 await using var c = await db.OpenAsync();
                 await Dapper.SqlMapper.ExecuteAsync(c, sql);
@@ -45,8 +45,8 @@ public sealed class StoreSet : IDisposable
         var database = new PostgresTestDatabase();
         var db = new PostgresDb(Options.Create(new DatabaseOptions { Provider = "postgres", ConnectionString = database.ConnectionString }));
         var time = TimeProvider.System;
-        return new(database, db, new PostgresDatabase(db, time), new PostgresTokenStore(db, time), new PostgresWebhookStore(db, time),
-            new PostgresEventStore(db), new PostgresDeliveryStore(db), async sql =>
+        return new(database, db, new PostgresDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
+            new EventStore(db), new DeliveryStore(db), async sql =>
             {
                 await using var c = await db.OpenAsync();
                 await Dapper.SqlMapper.ExecuteAsync(c, sql);

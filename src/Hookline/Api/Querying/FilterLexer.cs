@@ -2,6 +2,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
+using Hookline.Storage.Querying;
+
 namespace Hookline.Api.Querying;
 
 internal enum FilterTokenKind { End, Word, String, Number, Guid, DateTime, Open, Close, Comma }

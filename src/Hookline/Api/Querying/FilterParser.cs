@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 
+using Hookline.Storage.Querying;
+
 namespace Hookline.Api.Querying;
 
 /// <summary>

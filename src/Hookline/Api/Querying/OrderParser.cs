@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 
+using Hookline.Storage.Querying;
+
 namespace Hookline.Api.Querying;
 
 /// <summary>Parses <c>orderby</c>: comma-separated <c>property [asc|desc]</c> terms against a whitelist.</summary>

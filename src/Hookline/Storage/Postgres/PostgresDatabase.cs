@@ -16,6 +16,8 @@ public sealed class PostgresDatabase(PostgresDb db, TimeProvider time) : IDataba
         {
             await c.ExecuteAsync(
                 "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_on timestamptz NOT NULL);");
+            // Before both stores shared one history, PostgreSQL's 2 and 3 were what is now 4 and 5 (its 0001 holds 1 to 3).
+            await c.ExecuteAsync("UPDATE schema_version SET version = version + 2 WHERE (version, name) IN ((2, 'log_node'), (3, 'rate_windows'));");
             var from = await c.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_version;") ?? 0;
             var known = Migrations.Count == 0 ? 0 : Migrations[^1].Version;
             if (from > known) throw new DatabaseTooNewException(from, known);
@@ -26,7 +28,7 @@ public sealed class PostgresDatabase(PostgresDb db, TimeProvider time) : IDataba
                 await using var tx = await c.BeginTransactionAsync(ct);
                 await c.ExecuteAsync(migration.Sql, transaction: tx);
                 await c.ExecuteAsync("INSERT INTO schema_version (version, name, applied_on) VALUES (@Version, @Name, @Now);",
-                    new { migration.Version, migration.Name, Now = PostgresDb.Utc(time.GetUtcNow()) }, tx);
+                    new { migration.Version, migration.Name, Now = time.GetUtcNow() }, tx);
                 await tx.CommitAsync(ct);
                 applied.Add(migration.Version);
             }

@@ -8,7 +8,7 @@ public sealed class SqliteDatabase(SqliteDb db, TimeProvider time) : IDatabase
 
     public async Task<MigrationResult> MigrateAsync(CancellationToken ct = default)
     {
-        await using var connection = await db.OpenAsync(ct);
+        await using var connection = await db.OpenSqliteAsync(ct);
         await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
         await connection.ExecuteAsync(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_on INTEGER NOT NULL);");
@@ -28,7 +28,7 @@ public sealed class SqliteDatabase(SqliteDb db, TimeProvider time) : IDatabase
             await connection.ExecuteAsync(migration.Sql, transaction: tx);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_version (version, name, applied_on) VALUES (@Version, @Name, @Now);",
-                new { migration.Version, migration.Name, Now = SqliteValues.Time(time.GetUtcNow()) }, tx);
+                new { migration.Version, migration.Name, Now = SqlValues.Millis(time.GetUtcNow()) }, tx);
             await tx.CommitAsync(ct);
             applied.Add(migration.Version);
         }
@@ -37,7 +37,7 @@ public sealed class SqliteDatabase(SqliteDb db, TimeProvider time) : IDatabase
 
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
-        await using var connection = await db.OpenAsync(ct);
+        await using var connection = await db.OpenSqliteAsync(ct);
         return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM schema_version;") > 0;
     }
 }

@@ -1,15 +1,13 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Options;
 
 namespace Hookline.Storage.Sqlite;
 
-/// <summary>Opens connections to the SQLite file, each set up the same way.</summary>
-public sealed class SqliteDb
+/// <summary>Opens connections to the SQLite file, each set up the same way; one writer at a time.</summary>
+public sealed class SqliteDb : SqlDb
 {
-    // Columns are snake_case, row types PascalCase; set here so that every user of the store gets it, DI or not.
-    static SqliteDb() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-
     public SqliteDb(IOptions<DatabaseOptions> options)
     {
         var text = options.Value.EffectiveConnectionString;
@@ -29,26 +27,22 @@ public sealed class SqliteDb
 
     public string ConnectionString { get; }
     public string FilePath { get; }
+    public override SqlDialect Dialect => SqliteDialect.Instance;
 
     // One writer at a time in this process: SQLite allows one anyway, and waiting here is a queue, whereas
     // waiting in SQLite's busy handler is sleep-and-retry (1, 2, 5 … 100 ms), which wrecks latency under load.
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    /// <summary>
-    /// Opens a connection in a write (IMMEDIATE) transaction, holding this process's writer turn until disposed.
-    /// <paramref name="durable"/> false commits without waiting for the disk: for writes that may be lost in a power cut
-    /// because redoing them is harmless (a lease: the delivery is claimed again; a result: the delivery is sent again, at
-    /// least once as always), or whose writer flushes the log itself (<see cref="SyncLogAsync"/>) before it answers, as
-    /// ingest does. A crash of the process loses nothing either way; the next flush makes them durable too.
-    /// </summary>
-    public async Task<Writer> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
+    /// <summary>A write (IMMEDIATE) transaction holding this process's writer turn until disposed.</summary>
+    public override async Task<SqlWrite> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
         await _writer.WaitAsync(ct);
         try
         {
-            var connection = await OpenAsync(ct);
+            var connection = await OpenSqliteAsync(ct);
             if (!durable) await SetDurabilityAsync(connection, durable: false);
-            return new Writer(connection, connection.BeginTransaction(deferred: false), _writer, durable);
+            var transaction = connection.BeginTransaction(deferred: false);
+            return new SqlWrite(connection, transaction, () => EndWriteAsync(connection, transaction, durable));
         }
         catch
         {
@@ -75,7 +69,7 @@ public sealed class SqliteDb
     /// everything into the database file, which is flushed instead; an in-memory database has nothing to flush.
     /// A failed flush is reported as SQLite's own I/O error, so that callers treat it like a failed commit.
     /// </summary>
-    public Task SyncLogAsync() => Task.Run(() =>
+    public override Task FlushAsync() => Task.Run(() =>
     {
         if (FilePath is "" or ":memory:" || FilePath.StartsWith("file:", StringComparison.Ordinal)) return;
         try
@@ -99,30 +93,34 @@ public sealed class SqliteDb
         finally { _writer.Release(); }
     }
 
-    public sealed class Writer(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim turn, bool durable) : IAsyncDisposable
+    private async ValueTask EndWriteAsync(SqliteConnection connection, SqliteTransaction transaction, bool durable)
     {
-        public SqliteConnection Connection => connection;
-        public SqliteTransaction Transaction => transaction;
-        public Task CommitAsync(CancellationToken ct = default) => transaction.CommitAsync(ct);
-
-        public async ValueTask DisposeAsync()
+        // Each step runs even when the one before fails (a rollback on a full or vanished disk): the pooled connection goes
+        // back durable, and the turn is given back, or every later write would wait for ever.
+        try { await transaction.DisposeAsync(); }
+        finally
         {
-            // Each step runs even when the one before fails (a rollback on a full or vanished disk): the pooled connection goes
-            // back durable, and the turn is given back, or every later write would wait for ever.
-            try { await transaction.DisposeAsync(); }
+            try { if (!durable) await SetDurabilityAsync(connection, durable: true); }
             finally
             {
-                try { if (!durable) await SetDurabilityAsync(connection, durable: true); }
-                finally
-                {
-                    try { await connection.DisposeAsync(); }
-                    finally { turn.Release(); }
-                }
+                try { await connection.DisposeAsync(); }
+                finally { _writer.Release(); }
             }
         }
     }
 
-    public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
+    /// <summary>The plaintext would linger in freed page space and in the WAL: rebuild the file and empty the WAL.</summary>
+    public override async Task ForgetOverwrittenAsync(CancellationToken ct)
+    {
+        await using var c = await OpenSqliteAsync(ct);
+        await using var vacuum = c.CreateCommand();
+        vacuum.CommandText = "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);";
+        await vacuum.ExecuteNonQueryAsync(ct);
+    }
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await OpenSqliteAsync(ct);
+
+    public async Task<SqliteConnection> OpenSqliteAsync(CancellationToken ct = default)
     {
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);

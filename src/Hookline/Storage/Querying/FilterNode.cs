@@ -1,4 +1,4 @@
-namespace Hookline.Api.Querying;
+namespace Hookline.Storage.Querying;
 
 /// <summary>A parsed <c>filterby</c> expression. Every field in the tree comes from the model's whitelist.</summary>
 public abstract record FilterNode;

@@ -1,7 +1,8 @@
 using System.Text;
-using Hookline.Api.Querying;
 
-namespace Hookline.Storage;
+using Hookline.Storage.Querying;
+
+namespace Hookline.Storage.Querying;
 
 /// <summary>How a database stores query values and matches text case-insensitively.</summary>
 public interface ISqlDialect

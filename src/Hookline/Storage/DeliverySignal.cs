@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Hookline.Delivery;
+namespace Hookline.Storage;
 
 /// <summary>Wakes the delivery workers of this process when events were committed; polling is only the backstop.</summary>
 public sealed class DeliverySignal

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Hookline.Api.Querying;
+namespace Hookline.Storage.Querying;
 
 public enum FieldType { String, Number, Boolean, Guid, DateTime }
 

@@ -1,4 +1,4 @@
--- Rate-limit windows shared by every API node: kind 1 counts a second (unix seconds), kind 2 a minute (unix minutes).
+-- Hookline schema v5: rate-limit windows shared by every API node: kind 1 counts a second (unix seconds), kind 2 a minute (unix minutes).
 CREATE TABLE rate_windows (
     workspace_id  uuid     NOT NULL,
     kind          smallint NOT NULL,

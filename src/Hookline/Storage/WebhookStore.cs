@@ -1,11 +1,10 @@
+using System.Data.Common;
 using Dapper;
-using Hookline.Api.Querying;
-using Npgsql;
-using static Hookline.Storage.Postgres.PostgresDb;
+using Hookline.Storage.Querying;
 
-namespace Hookline.Storage.Postgres;
+namespace Hookline.Storage;
 
-public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWebhookStore
+public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
 {
     private const string Columns =
         "id, workspace_id, name, uri, language, events, is_active, only_main_entity, authentication_type, authentication, " +
@@ -18,62 +17,63 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
     public async Task<Webhook?> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.QuerySingleOrDefaultAsync<WebhookRow>($"SELECT {Columns} FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;",
-            new { workspaceId, id }))?.ToWebhook();
+        var row = await c.QuerySingleOrDefaultAsync<WebhookRow>($"SELECT {Columns} FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;",
+            new { workspaceId, id });
+        return row?.ToWebhook();
     }
 
     public async Task<Page<Webhook>> ListAsync(Guid workspaceId, ListQuery query, CancellationToken ct = default)
     {
         var page = await ListAsync<WebhookRow>("webhooks", Columns, "workspace_id = @WorkspaceId",
-            new() { ["WorkspaceId"] = workspaceId }, query, QueryColumns.Webhook, ct);
+            new() { ["WorkspaceId"] = db.Dialect.ToParameter(workspaceId) }, query, QueryColumns.Webhook, ct);
         return new(page.Items.Select(r => r.ToWebhook()).ToList(), page.Total);
     }
 
     public async Task InsertAsync(Webhook w, string secret, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         await c.ExecuteAsync(
             $"""
              INSERT INTO webhooks ({Columns}) VALUES (@Id, @WorkspaceId, @Name, @Uri, @Language, @Events, @IsActive,
                @OnlyTriggerForMainEntityChanges, @AuthenticationType, @Authentication, @ReceiverType, @LastFailureReason, @CreatedOn,
                @CreatedBy, @UpdatedOn, @UpdatedBy);
-             """, Parameters(w), tx);
+             """, w, tx);
         await InsertSecretAsync(c, tx, w.Id, secret, w.CreatedOn);
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
     }
 
-    private static Task InsertSecretAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid webhookId, string secret, DateTimeOffset now) =>
+    private static Task InsertSecretAsync(DbConnection c, DbTransaction tx, Guid webhookId, string secret, DateTimeOffset now) =>
         c.ExecuteAsync("INSERT INTO webhook_secrets (id, webhook_id, secret, created_on, expires_on) VALUES (@id, @webhookId, @secret, @now, NULL);",
-            new { id = Guid.NewGuid(), webhookId, secret, now = Utc(now) }, tx);
+            new { id = Guid.NewGuid(), webhookId, secret, now }, tx);
 
     public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var updated = await c.ExecuteAsync(
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
               only_main_entity = @OnlyTriggerForMainEntityChanges, authentication_type = @AuthenticationType,
               authentication = @Authentication, receiver_type = @ReceiverType, updated_on = @UpdatedOn, updated_by = @UpdatedBy
             WHERE workspace_id = @WorkspaceId AND id = @Id;
-            """, Parameters(w), tx) == 1;
-        if (updated && !w.IsActive) await PostgresDeliveryStore.CancelPendingAsync(c, tx, w.Id, w.UpdatedOn);
-        await tx.CommitAsync(ct);
+            """, w, tx) == 1;
+        if (updated && !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
+        await write.CommitAsync(ct);
         return updated;
     }
 
     public async Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;", new { workspaceId, id }, tx);
         if (deleted == 1)
         {
             await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @workspaceId AND webhook_id = @id;", new { workspaceId, id }, tx);
-            await PostgresDeliveryStore.CancelPendingAsync(c, tx, id, time.GetUtcNow());
+            await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = id, At = time.GetUtcNow() }, tx);
         }
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return deleted == 1;
     }
 
@@ -90,90 +90,89 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
     public async Task<bool> RotateSecretAsync(Guid workspaceId, Guid id, string secret, DateTimeOffset now, DateTimeOffset oldExpiresOn,
         CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var exists = await c.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = @workspaceId AND id = @id FOR UPDATE);", new { workspaceId, id }, tx);
-        if (!exists) return false;
-        var args = new { id, now = Utc(now), expires = Utc(oldExpiresOn) };
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
+        var found = await c.QueryAsync<Guid>($"SELECT id FROM webhooks WHERE workspace_id = @workspaceId AND id = @id {db.Dialect.ForUpdate};",
+            new { workspaceId, id }, tx);
+        if (!found.Any()) return false;
+        var args = new { id, now, expires = oldExpiresOn };
         await c.ExecuteAsync("DELETE FROM webhook_secrets WHERE webhook_id = @id AND expires_on IS NOT NULL AND expires_on <= @now;", args, tx);
         await c.ExecuteAsync(oldExpiresOn > now
             ? "UPDATE webhook_secrets SET expires_on = @expires WHERE webhook_id = @id AND expires_on IS NULL;"
             : "DELETE FROM webhook_secrets WHERE webhook_id = @id AND expires_on IS NULL;", args, tx);
         await InsertSecretAsync(c, tx, id, secret, now);
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return true;
     }
 
     public async Task<int> AddMissingSecretsAsync(Func<string> newSecret, DateTimeOffset now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var missing = (await c.QueryAsync<Guid>(
-            "SELECT id FROM webhooks w WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets s WHERE s.webhook_id = w.id AND s.expires_on IS NULL) FOR UPDATE;",
-            transaction: tx)).AsList();
+            $"""
+             SELECT id FROM webhooks w WHERE NOT EXISTS (SELECT 1 FROM webhook_secrets s WHERE s.webhook_id = w.id AND s.expires_on IS NULL)
+             {db.Dialect.ForUpdate};
+             """, transaction: tx)).AsList();
         foreach (var id in missing) await InsertSecretAsync(c, tx, id, newSecret(), now);
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return missing.Count;
     }
 
     public async Task<int> ProtectSecretsAsync(string prefix, Func<string, string> protect, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var args = new { prefix };
-        var secrets = (await c.QueryAsync<(Guid Id, string Value)>(
-            "SELECT id, secret FROM webhook_secrets WHERE left(secret, length(@prefix)) <> @prefix FOR UPDATE;", args, tx)).AsList();
-        var auths = (await c.QueryAsync<(Guid Id, string Value)>(
-            "SELECT id, authentication FROM webhooks WHERE left(authentication, length(@prefix)) <> @prefix FOR UPDATE;", args, tx)).AsList();
-        foreach (var (id, value) in secrets)
-            await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
-        foreach (var (id, value) in auths)
-            await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @id;", new { id, value = protect(value) }, tx);
-        await tx.CommitAsync(ct);
-        return secrets.Count + auths.Count;
+        int changed;
+        await using (var write = await db.BeginWriteAsync(ct))
+        {
+            var (c, tx) = (write.Connection, write.Transaction);
+            var args = new { prefix };
+            var secrets = (await c.QueryAsync<IdValue>(
+                $"SELECT id, secret AS value FROM webhook_secrets WHERE substr(secret, 1, length(@prefix)) <> @prefix {db.Dialect.ForUpdate};",
+                args, tx)).AsList();
+            var auths = (await c.QueryAsync<IdValue>(
+                $"SELECT id, authentication AS value FROM webhooks WHERE substr(authentication, 1, length(@prefix)) <> @prefix {db.Dialect.ForUpdate};",
+                args, tx)).AsList();
+            foreach (var s in secrets)
+                await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @id;", new { s.Id, value = protect(s.Value) }, tx);
+            foreach (var a in auths)
+                await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @id;", new { a.Id, value = protect(a.Value) }, tx);
+            await write.CommitAsync(ct);
+            changed = secrets.Count + auths.Count;
+        }
+        if (changed > 0) await db.ForgetOverwrittenAsync(ct); // once, on upgrade
+        return changed;
     }
 
     public async Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default)
     {
         var page = await ListAsync<LogRow>("webhook_logs", QueryColumns.LogSelect, "workspace_id = @WorkspaceId AND webhook_id = @WebhookId",
-            new() { ["WorkspaceId"] = workspaceId, ["WebhookId"] = webhookId }, query, QueryColumns.Log, ct);
+            new() { ["WorkspaceId"] = db.Dialect.ToParameter(workspaceId), ["WebhookId"] = db.Dialect.ToParameter(webhookId) }, query,
+            QueryColumns.Log, ct);
         return new(page.Items.Select(r => r.ToLog()).ToList(), page.Total);
     }
 
     public async Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(
+        await using var write = await db.BeginWriteAsync(ct);
+        await write.Connection.ExecuteAsync(
             $"""
              INSERT INTO webhook_logs ({LogColumns}) VALUES (@Id, @WorkspaceId, @WebhookId, @EventId, @EventType, @Attempt,
                @Message, @ResponseCode, @Reason, @IsSuccessful, @DurationMs, @ResponseBody, @CreatedOn);
-             """, logs.Select(l => new
-            {
-                l.Id, l.WorkspaceId, l.WebhookId, l.EventId, l.EventType, l.Attempt, l.Message, l.ResponseCode, l.Reason, l.IsSuccessful,
-                l.DurationMs, l.ResponseBody, CreatedOn = Utc(l.CreatedOn),
-            }));
+             """, logs, write.Transaction);
+        await write.CommitAsync(ct);
     }
 
     private async Task<Page<TRow>> ListAsync<TRow>(string table, string columns, string scope, Dictionary<string, object?> parameters,
         ListQuery query, IReadOnlyDictionary<string, string> fieldColumns, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await SqlList.QueryAsync<TRow>(c, table, columns, scope, parameters, query, fieldColumns, Dialect.Instance);
+        return await SqlList.QueryAsync<TRow>(c, table, columns, scope, parameters, query, fieldColumns, db.Dialect);
     }
 
-    private static object Parameters(Webhook w) => new
+    private sealed class IdValue
     {
-        w.Id, w.WorkspaceId, w.Name, w.Uri, w.Language, w.Events, w.IsActive, w.OnlyTriggerForMainEntityChanges, w.AuthenticationType,
-        w.Authentication, w.ReceiverType, w.LastFailureReason, CreatedOn = Utc(w.CreatedOn), w.CreatedBy, UpdatedOn = Utc(w.UpdatedOn), w.UpdatedBy,
-    };
-
-    /// <summary>PostgreSQL's own types for filter values; ILIKE for the text functions.</summary>
-    private sealed class Dialect : ISqlDialect
-    {
-        public static readonly Dialect Instance = new();
-        public object ToParameter(object value) => value is DateTimeOffset t ? Utc(t) : value;
-        public string Like(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+        public Guid Id { get; init; }
+        public string Value { get; init; } = "";
     }
 
     private sealed class WebhookRow
@@ -190,13 +189,13 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
         public string? Authentication { get; init; }
         public string ReceiverType { get; init; } = "";
         public string? LastFailureReason { get; init; }
-        public DateTime CreatedOn { get; init; }
+        public DateTimeOffset CreatedOn { get; init; }
         public Guid CreatedBy { get; init; }
-        public DateTime UpdatedOn { get; init; }
+        public DateTimeOffset UpdatedOn { get; init; }
         public Guid UpdatedBy { get; init; }
 
         public Webhook ToWebhook() => new(Id, WorkspaceId, Name, Uri, Language, Events, IsActive, OnlyMainEntity, AuthenticationType,
-            Authentication, ReceiverType, LastFailureReason, Time(CreatedOn), CreatedBy, Time(UpdatedOn), UpdatedBy);
+            Authentication, ReceiverType, LastFailureReason, CreatedOn, CreatedBy, UpdatedOn, UpdatedBy);
     }
 
     private sealed class LogRow
@@ -213,9 +212,9 @@ public sealed class PostgresWebhookStore(PostgresDb db, TimeProvider time) : IWe
         public bool IsSuccessful { get; init; }
         public int DurationMs { get; init; }
         public string? ResponseBody { get; init; }
-        public DateTime CreatedOn { get; init; }
+        public DateTimeOffset CreatedOn { get; init; }
 
-        public DeliveryLog ToLog() => new(Id, WorkspaceId, WebhookId, EventId, EventType, Attempt, Message, ResponseCode, Reason, IsSuccessful,
-            DurationMs, ResponseBody, Time(CreatedOn));
+        public DeliveryLog ToLog() => new(Id, WorkspaceId, WebhookId, EventId, EventType, Attempt, Message, ResponseCode, Reason,
+            IsSuccessful, DurationMs, ResponseBody, CreatedOn);
     }
 }

@@ -1,0 +1,66 @@
+using System.Data;
+using System.Text.RegularExpressions;
+using Dapper;
+
+namespace Hookline.Storage.Postgres;
+
+public sealed partial class PostgresDialect
+{
+    /// <summary>
+    /// One round trip for the batch: the deliveries and log rows in one statement over arrays, then the webhook steps, sent
+    /// together (PostgreSQL runs them in order; each sees what the ones before it wrote).
+    /// </summary>
+    public override async Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
+        CancellationToken ct)
+    {
+        var logIds = ResultSteps.LogIds(results);
+        var sql = new System.Text.StringBuilder(
+            """
+            WITH r AS (
+              SELECT * FROM unnest(@Ids, @Tokens, @Successes, @RetryAts, @Ats, @LogIds, @Workspaces, @Webhooks, @Events, @Types,
+                @Attempts, @Messages, @Codes, @Reasons, @Durations, @Bodies)
+                AS r(id, token, success, retry_at, at, log_id, workspace_id, webhook_id, event_id, event_type,
+                  attempt, message, response_code, reason, duration_ms, response_body)),
+            done AS (
+              UPDATE deliveries d SET attempts = d.attempts + 1, lease_until = NULL, lease_token = NULL,
+                status = CASE WHEN d.status <> 0 THEN d.status WHEN r.success THEN 1 WHEN r.retry_at IS NOT NULL THEN 0 ELSE 2 END,
+                due_at = CASE WHEN d.status = 0 AND r.retry_at IS NOT NULL THEN r.retry_at ELSE d.due_at END,
+                completed_on = CASE WHEN d.status <> 0 THEN d.completed_on WHEN r.success OR r.retry_at IS NULL THEN r.at ELSE NULL END
+              FROM r WHERE d.id = r.id AND d.lease_token = r.token
+              RETURNING d.id)
+            INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
+              is_successful, duration_ms, response_body, created_on, delivery_id, node)
+            SELECT r.log_id, r.workspace_id, r.webhook_id, r.event_id, r.event_type, r.attempt, r.message, r.response_code, r.reason,
+              r.success, r.duration_ms, r.response_body, r.at, r.id, @Node
+            FROM r JOIN done ON done.id = r.id
+            RETURNING 1;
+            """);
+        var args = new DynamicParameters(new
+        {
+            Ids = results.Select(r => r.Delivery.Id).ToArray(), Tokens = results.Select(r => r.Delivery.LeaseToken).ToArray(),
+            Successes = results.Select(r => r.Success).ToArray(), RetryAts = results.Select(r => Utc(r.RetryAt)).ToArray(),
+            Ats = results.Select(r => Utc(r.At)).ToArray(), LogIds = logIds,
+            Workspaces = results.Select(r => r.Delivery.Target.WorkspaceId).ToArray(), Webhooks = results.Select(r => r.Delivery.Target.Id).ToArray(),
+            Events = results.Select(r => r.Delivery.EventId).ToArray(), Types = results.Select(r => r.Delivery.EventType).ToArray(),
+            Attempts = results.Select(r => r.Delivery.Attempt).ToArray(), Messages = results.Select(r => r.StoredMessage).ToArray(),
+            Codes = results.Select(r => r.ResponseCode).ToArray(), Reasons = results.Select(r => r.Reason).ToArray(),
+            Durations = results.Select(r => r.DurationMs).ToArray(), Bodies = results.Select(r => r.ResponseBody).ToArray(), Node = node,
+        });
+        var steps = ResultSteps.Plan(results, logIds, pauseAfter);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            // One command text for all: each step's parameters get the step's number, so that their names stay apart.
+            sql.Append('\n').Append(Parameter().Replace(steps[i].Sql, m => $"{m.Value}_{i}"));
+            foreach (var property in steps[i].Args.GetType().GetProperties())
+                args.Add($"{property.Name}_{i}", Utc(property.GetValue(steps[i].Args)),
+                    property.PropertyType == typeof(string) ? DbType.String : null); // a null reason still needs its type
+        }
+        await using var reads = await write.Connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), args, write.Transaction, cancellationToken: ct));
+        return (await reads.ReadAsync<int>()).Count();
+    }
+
+    private static object? Utc(object? value) => value is DateTimeOffset t ? t.ToUniversalTime() : value;
+
+    [GeneratedRegex(@"@[A-Za-z]+\b")]
+    private static partial Regex Parameter();
+}

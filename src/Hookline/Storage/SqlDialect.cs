@@ -1,0 +1,56 @@
+using Hookline.Storage.Querying;
+
+namespace Hookline.Storage;
+
+/// <summary>
+/// What SQLite and PostgreSQL write differently: a few SQL fragments, and the two batch writers whose best form differs
+/// (SQLite binds prepared statements row by row in process; PostgreSQL sends a batch as arrays in one round trip).
+/// Every other statement is written once, in the stores.
+/// </summary>
+public abstract class SqlDialect : ISqlDialect
+{
+    public abstract object ToParameter(object value);
+    public abstract string Like(string column, string parameter);
+
+    /// <summary>The column type of stored times, to give a parameter that may be null a type (<c>CAST(@x AS …)</c>).</summary>
+    public abstract string TimeType { get; }
+
+    /// <summary><paramref name="column"/> is one of the values bound by <see cref="Values{T}"/> to <paramref name="parameter"/>.</summary>
+    public abstract string In(string column, string parameter);
+
+    /// <summary>A list parameter for <see cref="In"/>.</summary>
+    public abstract object Values<T>(IEnumerable<T> values);
+
+    public abstract string Greatest(string a, string b);
+
+    /// <summary>An expression for a new random message id (<c>msg_</c> and 32 hex digits), one per row.</summary>
+    public abstract string NewMessageId { get; }
+
+    /// <summary>True when <paramref name="item"/> is one of the comma-separated values of <paramref name="list"/>.</summary>
+    public abstract string ListContains(string list, string item);
+
+    /// <summary>Appended to the claim's row selection: other nodes' claims skip the rows this one is taking.</summary>
+    public abstract string SkipLocked { get; }
+
+    /// <summary>Appended to a SELECT whose rows the transaction goes on to change, so concurrent writers queue (SQLite has one writer).</summary>
+    public abstract string ForUpdate { get; }
+
+    /// <summary>The physical row id, for deleting in batches.</summary>
+    public abstract string RowId { get; }
+
+    /// <summary>A statement that keeps other writers of <paramref name="table"/> out until the transaction ends.</summary>
+    public abstract string LockTable(string table);
+
+    /// <summary>Writes a group of ingest requests in the open transaction; one failing request fails alone.</summary>
+    public abstract Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group);
+
+    /// <summary>Records attempt results in the open transaction (see <see cref="IDeliveryStore.CompleteAsync"/>); returns how many applied.</summary>
+    public abstract Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
+        CancellationToken ct);
+}
+
+public sealed record IngestRequest(IReadOnlyList<NewEvent> Events, IdempotencyKey? Key, int MaxAttempts,
+    Func<IReadOnlyList<IngestedEvent>, string> Response);
+
+/// <summary>What became of one request of a group: an outcome, or the error that failed it alone.</summary>
+public readonly record struct IngestResult(IngestOutcome? Outcome, Exception? Error, int Deliveries);
