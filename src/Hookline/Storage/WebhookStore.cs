@@ -133,9 +133,9 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
                 $"SELECT id, authentication AS value FROM webhooks WHERE substr(authentication, 1, length(@prefix)) <> @prefix {db.Dialect.ForUpdate};",
                 args, tx)).AsList();
             foreach (var s in secrets)
-                await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @id;", new { s.Id, value = protect(s.Value) }, tx);
+                await c.ExecuteAsync("UPDATE webhook_secrets SET secret = @value WHERE id = @Id;", new { s.Id, value = protect(s.Value) }, tx);
             foreach (var a in auths)
-                await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @id;", new { a.Id, value = protect(a.Value) }, tx);
+                await c.ExecuteAsync("UPDATE webhooks SET authentication = @value WHERE id = @Id;", new { a.Id, value = protect(a.Value) }, tx);
             await write.CommitAsync(ct);
             changed = secrets.Count + auths.Count;
         }

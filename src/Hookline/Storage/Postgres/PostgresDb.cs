@@ -13,9 +13,16 @@ public sealed class PostgresDb : SqlDb, IDisposable
     {
         var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
         builder.ApplicationName ??= "Hookline";
+        // The same few statements run all the time: parsed and planned once per connection, not on every call.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         ConnectionString = builder.ConnectionString;
         DataSource = NpgsqlDataSource.Create(ConnectionString);
+        // A second pool whose sessions commit without waiting for the WAL flush (see BeginWriteAsync): no SET per transaction.
+        builder.Options = $"{builder.Options} -c synchronous_commit=off".Trim();
+        _unsynced = NpgsqlDataSource.Create(builder.ConnectionString);
     }
+
+    private readonly NpgsqlDataSource _unsynced;
 
     public string ConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
@@ -25,16 +32,10 @@ public sealed class PostgresDb : SqlDb, IDisposable
 
     public override async Task<SqlWrite> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
-        var connection = await DataSource.OpenConnectionAsync(ct);
+        var connection = await (durable ? DataSource : _unsynced).OpenConnectionAsync(ct);
         try
         {
-            var transaction = await connection.BeginTransactionAsync(ct);
-            if (!durable)
-            {
-                // Sent together with the BEGIN, in one round trip.
-                await using var off = new NpgsqlCommand("SET LOCAL synchronous_commit = off;", connection, transaction);
-                await off.ExecuteNonQueryAsync(ct);
-            }
+            var transaction = await connection.BeginTransactionAsync(ct); // sent with the first statement, not on its own
             return new SqlWrite(connection, transaction, async () =>
             {
                 try { await transaction.DisposeAsync(); }
@@ -59,7 +60,11 @@ public sealed class PostgresDb : SqlDb, IDisposable
         await flush.ExecuteNonQueryAsync();
     }
 
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose()
+    {
+        DataSource.Dispose();
+        _unsynced.Dispose();
+    }
 
     private int _wakePending;
 
