@@ -19,7 +19,7 @@ public static class StorageSetup
             services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
             services.AddSingleton<IEventStore, PostgresEventStore>();
             services.AddSingleton<IDeliveryStore, PostgresDeliveryStore>();
-            services.AddSingleton<Auth.IRateLimitCounter, PostgresRateLimitCounter>();
+            services.AddSingleton<IRateWindowStore, PostgresRateWindowStore>();
             if (configuration.GetValue("Hookline:Node:Worker", true)) services.AddHostedService<PostgresWakeListener>();
         }
         else
@@ -31,7 +31,6 @@ public static class StorageSetup
             services.AddSingleton<IEventStore, SqliteEventStore>();
             services.AddSingleton<IDeliveryStore, SqliteDeliveryStore>();
             services.AddHostedService<SqliteCheckpointer>();
-            services.AddSingleton<Auth.IRateLimitCounter, Auth.InMemoryRateLimitCounter>();
         }
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
