@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Hookline.Api;
+using Hookline.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Hookline.Auth;
@@ -13,8 +14,8 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Counts a workspace's requests in fixed windows; every node must see the same counts for the limits to be exact,
-/// so with several nodes the count lives in the shared database.
+/// Counts a workspace's requests in fixed windows: <see cref="InMemoryRateLimitCounter"/> on a single node,
+/// <see cref="SharedRateLimitCounter"/> (in memory, reconciled through the shared database) on several.
 /// </summary>
 public interface IRateLimitCounter
 {
@@ -87,6 +88,11 @@ public static class RateLimitSetup
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WorkspaceRateLimiter>();
+        // With windows shared by several nodes (PostgreSQL) the counts reconcile through them; otherwise they stay in this process.
+        services.AddSingleton<IRateLimitCounter>(sp => sp.GetService<IRateWindowStore>() is { } store
+            ? ActivatorUtilities.CreateInstance<SharedRateLimitCounter>(sp, store)
+            : new InMemoryRateLimitCounter());
+        services.AddHostedService<RateWindowSync>();
         return services;
     }
 

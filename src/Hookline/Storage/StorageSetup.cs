@@ -16,7 +16,7 @@ public static class StorageSetup
             services.AddSingleton<PostgresDb>();
             services.AddSingleton<SqlDb>(sp => sp.GetRequiredService<PostgresDb>());
             services.AddSingleton<IDatabase, PostgresDatabase>();
-            services.AddSingleton<Auth.IRateLimitCounter, PostgresRateLimitCounter>();
+            services.AddSingleton<IRateWindowStore, PostgresRateWindowStore>();
             if (configuration.GetValue("Hookline:Node:Worker", true)) services.AddHostedService<PostgresWakeListener>();
         }
         else
@@ -25,7 +25,6 @@ public static class StorageSetup
             services.AddSingleton<SqlDb>(sp => sp.GetRequiredService<SqliteDb>());
             services.AddSingleton<IDatabase, SqliteDatabase>();
             services.AddHostedService<SqliteCheckpointer>();
-            services.AddSingleton<Auth.IRateLimitCounter, Auth.InMemoryRateLimitCounter>();
         }
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<IWebhookStore, WebhookStore>();

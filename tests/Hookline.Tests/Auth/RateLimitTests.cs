@@ -1,4 +1,5 @@
 using System.Net;
+using Hookline.Auth;
 using Hookline.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -15,6 +16,10 @@ public sealed class RateLimitTests : IDisposable
     public void Dispose() => _app.Dispose();
 
     private static string Header(HttpResponseMessage r, string name) => r.Headers.GetValues(name).Single();
+
+    [Fact]
+    public void SeveralNodesShareTheirCountsThroughTheDatabaseAndOneNodeKeepsThemInMemory() => Assert.IsType(
+        _app.Postgres is null ? typeof(InMemoryRateLimitCounter) : typeof(SharedRateLimitCounter), _app.Service<IRateLimitCounter>());
 
     [Fact]
     public async Task OverThePerSecondLimitAnswers429WithAworksHeaders()

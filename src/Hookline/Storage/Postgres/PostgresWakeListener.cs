@@ -1,5 +1,4 @@
 using Dapper;
-using Hookline.Delivery;
 using Npgsql;
 
 namespace Hookline.Storage.Postgres;
