@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 
 namespace Hookline.Tests.ScaleOut;
 
-/// <summary>Several Hookline processes on one PostgreSQL (from ./test.sh), as operators scale it out.</summary>
+/// <summary>Several Hookline processes on one PostgreSQL (from ./test.sh; skipped without one), as operators scale it out.</summary>
 public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
 {
     private readonly PostgresTestDatabase _db = new();
@@ -64,7 +64,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
             .ToDictionary(r => r.Node, r => r.Count);
     }
 
-    [Fact]
+    [PostgresFact]
     public async Task ThreeNodesDeliverEveryOneOf25000DeliveriesAndShareTheWork()
     {
         const int events = 5000, webhooks = 5;
@@ -91,7 +91,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         Assert.All(byNode.Values, count => Assert.True(count >= events * webhooks / 20, $"each node did a share of the work: {count}"));
     }
 
-    [Fact]
+    [PostgresFact]
     public async Task WhenANodeIsKilledTheOthersFinishItsLeasedWorkAfterTheLeaseExpires()
     {
         const int events = 2000;
@@ -122,7 +122,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         Assert.All(finishers, f => Assert.True(f.At >= killedAt.UtcDateTime.AddSeconds(-1), "taken over only after the kill"));
     }
 
-    [Fact]
+    [PostgresFact]
     public async Task AnEventAcceptedByAnApiNodeWakesAWorkerNodeWithoutWaitingForItsPoll()
     {
         await using var receiver = await Receiver.StartAsync();

@@ -297,4 +297,15 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Claim(3, T0))));
         Assert.Single(claims.SelectMany(c => c));
     }
+
+    [Fact]
+    public async Task NextDueIsWhenALeaseRunsOutNotTheDueTimeOfADeliveryInFlight()
+    {
+        await PublishAsync(1, T0);
+        Assert.Single(await Claim(10, T0));
+        Assert.Equal(T0 + Lease, await _deliveries.NextDueAsync()); // not T0: a worker would claim back to back until then
+
+        await PublishAsync(1, T0.AddSeconds(5));
+        Assert.Equal(T0.AddSeconds(5), await _deliveries.NextDueAsync());
+    }
 }

@@ -17,11 +17,15 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
 {
     public const string StoreVariable = "HOOKLINE_TEST_STORE";
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public HooklineFactory(Dictionary<string, string?>? settings = null, FakeTimeProvider? time = null)
+    /// <param name="services">Changes to Hookline's services, applied after its own (e.g. a decorator around a store).</param>
+    public HooklineFactory(Dictionary<string, string?>? settings = null, FakeTimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         Database = new TempDatabase();
         Time = time;
+        _services = services;
         // Tests make many requests within one (fake) second: limits are high unless a test sets its own.
         _settings = new() { ["Hookline:RateLimits:PerSecond"] = "1000000", ["Hookline:RateLimits:PerMinute"] = "60000000" };
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
@@ -56,6 +60,7 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
         // Everything, down to Trace, reaches the capture; the console keeps its usual level.
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
         if (Time is not null) builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Time));
+        if (_services is not null) builder.ConfigureTestServices(_services);
     }
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();

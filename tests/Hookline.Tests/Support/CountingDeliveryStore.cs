@@ -1,0 +1,52 @@
+using Hookline.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hookline.Tests.Support;
+
+/// <summary>Hookline's own delivery store, whichever it is, with a count of the claim queries made through it.</summary>
+public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
+{
+    private int _claims;
+
+    public int Claims => Volatile.Read(ref _claims);
+
+    /// <summary>Wraps the registered <see cref="IDeliveryStore"/>; the node and the test then share this one instance.</summary>
+    public static void Register(IServiceCollection services)
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(IDeliveryStore));
+        services.Remove(registered);
+        services.AddSingleton(sp => new CountingDeliveryStore((IDeliveryStore)(registered.ImplementationInstance
+            ?? registered.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!))));
+        services.AddSingleton<IDeliveryStore>(sp => sp.GetRequiredService<CountingDeliveryStore>());
+    }
+
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
+        CancellationToken ct = default)
+    {
+        Interlocked.Increment(ref _claims);
+        return inner.ClaimAsync(max, now, lease, slackPacing, node, ct);
+    }
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => inner.NextDueAsync(ct);
+
+    public Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default) =>
+        inner.CompleteAsync(results, pauseAfter, node, ct);
+
+    public Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now,
+        CancellationToken ct = default) => inner.RedeliverAsync(workspaceId, webhookId, deliveryId, extraAttempts, now, ct);
+
+    public Task<int> RecoverAsync(Guid workspaceId, Guid webhookId, DateTimeOffset since, int extraAttempts, DateTimeOffset now,
+        CancellationToken ct = default) => inner.RecoverAsync(workspaceId, webhookId, since, extraAttempts, now, ct);
+
+    public Task<(bool Found, long? DeliveryId)> FindDeliveryOfLogAsync(Guid workspaceId, Guid webhookId, Guid logId,
+        CancellationToken ct = default) => inner.FindDeliveryOfLogAsync(workspaceId, webhookId, logId, ct);
+
+    public Task<WebhookTarget?> GetTargetAsync(Guid workspaceId, Guid webhookId, DateTimeOffset now, CancellationToken ct = default) =>
+        inner.GetTargetAsync(workspaceId, webhookId, now, ct);
+
+    public Task<DeliveryState?> GetAsync(long id, CancellationToken ct = default) => inner.GetAsync(id, ct);
+
+    public Task<PruneResult> PruneAsync(DateTimeOffset logsBefore, DateTimeOffset keysBefore, CancellationToken ct = default) =>
+        inner.PruneAsync(logsBefore, keysBefore, ct);
+}
