@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -8,6 +9,7 @@ namespace Hookline.Bench;
 /// <summary>
 /// The receiving end on 127.0.0.1: counts deliveries and, where the event carries the publisher's Stopwatch
 /// timestamp (<c>"sentAt":</c>), records ingest-to-receipt latency. Publisher and receiver share this process's clock.
+/// Where asked, it counts deliveries by their <c>webhook-id</c> instead, so that one sent twice counts once and shows as a duplicate.
 /// </summary>
 public sealed class BenchReceiver : IAsyncDisposable
 {
@@ -16,11 +18,19 @@ public sealed class BenchReceiver : IAsyncDisposable
     private long[] _latencies = new long[1];
     private int _latencyCount;
     private int _count;
+    private ConcurrentDictionary<string, int>? _ids; // webhook-id → times received, where ids are counted
 
     private BenchReceiver(WebApplication app) => _app = app;
 
+    /// <summary>Deliveries received since the last reset: distinct webhook-ids where ids are counted.</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>When the last delivery counted in <see cref="Count"/> arrived (a duplicate does not move it).</summary>
     public long LastReceivedTicks { get; private set; }
+
+    /// <summary>Webhook-ids received more than once since the last reset (0 where ids are not counted).</summary>
+    public int Duplicates => _ids?.Values.Count(n => n > 1) ?? 0;
+
     public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     public static async Task<BenchReceiver> StartAsync()
@@ -37,10 +47,11 @@ public sealed class BenchReceiver : IAsyncDisposable
     }
 
     /// <summary>Forgets what came before and makes room for <paramref name="expected"/> latency samples.</summary>
-    public void Reset(int expected)
+    public void Reset(int expected, bool countIds = false)
     {
         _latencies = new long[Math.Max(1, expected)];
         _latencyCount = 0;
+        _ids = countIds ? new ConcurrentDictionary<string, int>() : null;
         Volatile.Write(ref _count, 0);
     }
 
@@ -57,8 +68,12 @@ public sealed class BenchReceiver : IAsyncDisposable
             var i = Interlocked.Increment(ref _latencyCount) - 1;
             if (i < _latencies.Length) _latencies[i] = received - sent;
         }
-        LastReceivedTicks = received;
-        Interlocked.Increment(ref _count);
+        var ids = _ids;
+        if (ids is null || ids.AddOrUpdate(http.Request.Headers["webhook-id"].ToString(), 1, (_, n) => n + 1) == 1)
+        {
+            LastReceivedTicks = received;
+            Interlocked.Increment(ref _count);
+        }
         http.Response.StatusCode = 200;
     }
 
@@ -77,6 +92,24 @@ public sealed class BenchReceiver : IAsyncDisposable
             if (deadline.Elapsed > timeout) throw new TimeoutException($"Only {Count} of {count} deliveries arrived within {timeout}.");
             await Task.Delay(5);
         }
+    }
+
+    /// <summary>Waits for <paramref name="count"/> deliveries; false once none has arrived for <paramref name="stall"/>.</summary>
+    public async Task<bool> ArrivedAsync(int count, TimeSpan stall)
+    {
+        var seen = Count;
+        var quiet = Stopwatch.StartNew();
+        while (Count < count)
+        {
+            if (Count != seen)
+            {
+                seen = Count;
+                quiet.Restart();
+            }
+            else if (quiet.Elapsed > stall) return false;
+            await Task.Delay(5);
+        }
+        return true;
     }
 
     public async ValueTask DisposeAsync()

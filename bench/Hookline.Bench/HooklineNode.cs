@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -11,6 +12,7 @@ namespace Hookline.Bench;
 /// <summary>Hookline as its own process (Release build), on a fresh database, with a client holding its first-start token.</summary>
 public sealed class HooklineNode : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<Process, bool> Running = new();
     private readonly Process _process;
     private readonly Dictionary<string, string> _environment;
     private HttpClient? _metrics;
@@ -38,6 +40,7 @@ public sealed class HooklineNode : IAsyncDisposable
         info.Environment["Hookline__RateLimits__PerMinute"] = "60000000";
         foreach (var (k, v) in settings) info.Environment[k] = v;
         var process = Process.Start(info)!;
+        Running.TryAdd(process, true);
         var environment = info.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!);
         var tokenSeen = new TaskCompletionSource<string>();
         process.OutputDataReceived += (_, e) =>
@@ -127,15 +130,23 @@ public sealed class HooklineNode : IAsyncDisposable
         return double.NaN;
     }
 
+    /// <summary>Ends every node still running, for a bench that is being ended itself (Ctrl-C, a kill): none is left serving.</summary>
+    public static void KillAll()
+    {
+        foreach (var process in Running.Keys)
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(_process, out _);
         Client.Dispose();
         _metrics?.Dispose();
         if (!_process.HasExited) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,76 +1,89 @@
 using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Hookline.Bench;
 
-// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD,…] [--postgres CONNECTION]
+// dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD,…] [--store sqlite,postgres] [--postgres CONNECTION]
 var quick = args.Contains("--quick");
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var jsonPath = Option("--json");
-var only = Option("--only"); // some workloads, comma-separated, for profiling
+var server = Option("--postgres"); // a server connection string: every workload on its own database there
+var asked = (Option("--store") ?? (server is null ? "sqlite" : "postgres")).Split(',');
+var stores = new[] { "sqlite", "postgres" }.Where(asked.Contains).ToArray(); // SQLite first: PostgreSQL's figures are read against it
+var only = Option("--only")?.Split(','); // some workloads, for profiling
+if (asked.Except(stores).Concat(only?.Except(StoreRun.Names) ?? []).FirstOrDefault() is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown store or workload '{unknown}': stores are sqlite, postgres; workloads {string.Join(", ", StoreRun.Names)}.");
+    return 2;
+}
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 var root = Directory.CreateTempSubdirectory("hookline-bench-").FullName;
-var store = new Store(root, Option("--postgres")); // a server connection string: every workload on its own database there
-Console.WriteLine($"Hookline bench ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, store {store.Name}");
-
-await using var receiver = await BenchReceiver.StartAsync();
-var w = new Workloads(receiver, sizes, store);
+PostgresCluster? cluster = null;
+void Clean()
+{
+    cluster?.Dispose();
+    try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+}
+// The receiver's host takes Ctrl-C and SIGTERM for itself (it stops, the bench would go on without it), and the finally
+// below does not run on a signal: so a signal ends the nodes, the throwaway cluster and the bench here.
+void Abandon(PosixSignalContext signal)
+{
+    HooklineNode.KillAll();
+    Clean();
+    Environment.Exit(signal.Signal switch { PosixSignal.SIGINT => 130, PosixSignal.SIGHUP => 129, _ => 143 });
+}
+using var interrupted = PosixSignalRegistration.Create(PosixSignal.SIGINT, Abandon);
+using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Abandon);
+using var hungUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Abandon);
 try
 {
-    async Task<T> Step<T>(string name, Func<Task<T>> run)
+    if (stores.Contains("postgres") && server is null) server = (cluster = PostgresCluster.Start()).ConnectionString;
+    Console.WriteLine($"Hookline bench ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
+        $"store {string.Join(", ", stores)}");
+    var postgresServer = server is null || !stores.Contains("postgres") ? null : new Store(root, server).ServerSettings();
+    if (postgresServer is not null)
+        Console.WriteLine($"PostgreSQL {postgresServer["server_version"]} ({(cluster is null ? "given by --postgres" : "throwaway cluster, default durability")}): " +
+            string.Join(", ", postgresServer.Where(s => s.Key != "server_version").Select(s => $"{s.Key}={s.Value}")));
+
+    await using var receiver = await BenchReceiver.StartAsync();
+    var runs = new Dictionary<string, StoreRun>();
+    foreach (var name in stores)
     {
-        Console.Write($"  {name,-14} ");
-        Workloads.CollectOwnGarbage();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await run();
-        Console.WriteLine($"{result}  ({clock.Elapsed.TotalSeconds:0.0} s)");
-        return result;
+        var store = new Store(root, name == "postgres" ? server : null);
+        var w = new Workloads(receiver, sizes, store);
+        Console.WriteLine($"{name}:");
+        try
+        {
+            runs[name] = new StoreRun(w, store);
+            await runs[name].RunAsync(only ?? StoreRun.Names.Where(n => n != "scaleout" || name == "postgres").ToArray());
+        }
+        finally { w.Clean(); }
     }
 
-    if (only is not null)
+    var figures = runs.ToDictionary(r => r.Key, r => r.Value.ToJson(sizes, quick));
+    foreach (var name in stores) Report.Print(name, figures[name]);
+    var result = (JsonObject)figures[stores[0]].DeepClone(); // the first store's figures stay at the top, as DESIGN.md has them
+    result["stores"] = new JsonObject(stores.Select(name => KeyValuePair.Create(name, (JsonNode?)figures[name])));
+    if (figures.TryGetValue("sqlite", out var sqlite) && figures.TryGetValue("postgres", out var postgres))
     {
-        var steps = new Dictionary<string, Func<Task<object>>>
-        {
-            ["throughput"] = async () => await w.ThroughputAsync(), ["latency"] = async () => await w.LatencyAsync(),
-            ["batch"] = async () => await w.BatchIngestAsync(), ["single"] = async () => await w.SingleIngestAsync(),
-            ["fanout"] = async () => await w.FanoutAsync(), ["ceiling"] = async () => await w.CeilingAsync(),
-            ["baseline"] = async () => await w.BaselineAsync(), ["backlog"] = async () => await w.BacklogAsync(),
-        };
-        foreach (var name in only.Split(',')) await Step(name, steps[name]);
-        return 0;
+        result["postgresToSqlite"] = Report.Ratios(sqlite, postgres);
+        Report.PrintComparison(sqlite, postgres, result["postgresToSqlite"]!.AsObject());
     }
-
-    var ceiling = await Step("ceiling", w.CeilingAsync);
-    var baseline = await Step("baseline", w.BaselineAsync);
-    var throughput = await Step("throughput", w.ThroughputAsync);
-    var latency = await Step("latency", w.LatencyAsync);
-    var batchIngest = await Step("batch ingest", () => w.BatchIngestAsync());
-    var singleIngest = await Step("single ingest", w.SingleIngestAsync);
-    var fanout = await Step("fan-out", w.FanoutAsync);
-    var backlog = await Step("backlog", w.BacklogAsync);
-
-    var result = new
+    if (postgresServer is not null) result["postgresServer"] = new JsonObject(postgresServer.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
+    if (runs.GetValueOrDefault("postgres") is { } pg)
     {
-        machine = new { cores = Environment.ProcessorCount, os = RuntimeInformation.OSDescription },
-        store = store.Name,
-        mode = quick ? "quick" : "full",
-        ceilingPerSec = Math.Round(ceiling), baselinePerSec = Math.Round(baseline, 1), throughputPerSec = Math.Round(throughput),
-        ratioToCeiling = Math.Round(throughput / ceiling, 3), ratioToBaseline = Math.Round(throughput / baseline, 1),
-        latencyMs = new { p50 = Math.Round(latency.P50, 2), p95 = Math.Round(latency.P95, 2), p99 = Math.Round(latency.P99, 2) },
-        batchIngestPerSec = Math.Round(batchIngest), singleIngestPerSec = Math.Round(singleIngest),
-        fanout = new { webhooks = sizes.FanoutWebhooks, perSec = Math.Round(fanout) },
-        backlog = new
-        {
-            size = sizes.Backlog, ingestPerSec = Math.Round(backlog.IngestPerSec), drainPerSec = Math.Round(backlog.DrainPerSec),
-            peakRssMiB = Math.Round(backlog.PeakRssMiB), ingestRatio = Math.Round(backlog.IngestPerSec / batchIngest, 2),
-            drainRatio = Math.Round(backlog.DrainPerSec / throughput, 2),
-        },
-    };
-    Report.Print(result.machine.cores, store.Name, result);
-    if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        if (pg.Scaleout is not null) result["scaleout"] = pg.Scaleout.ToJson();
+        var cost = new JsonObject();
+        if (pg.Cost is not null) cost["throughput"] = pg.Cost.ToJson();
+        if (pg.Scaleout is not null)
+            cost["scaleout"] = new JsonObject(pg.Scaleout.Rounds.Where(r => r.Cost is not null).Select(r => KeyValuePair.Create($"{r.Nodes}", (JsonNode?)r.Cost!.ToJson())));
+        if (cost.Count > 0) result["postgresCost"] = cost;
+    }
+    if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     return 0;
 }
 finally
 {
-    w.Clean();
-    try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    Clean();
 }

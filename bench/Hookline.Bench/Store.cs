@@ -11,7 +11,10 @@ public sealed class Store(string root, string? postgres)
     public string Name => postgres is null ? "sqlite" : "postgres";
     public string? Postgres => postgres;
 
-    public sealed record Place(string Folder, Dictionary<string, string> Settings, string? Database);
+    public sealed record Place(string Folder, Dictionary<string, string> Settings, string? Database)
+    {
+        public string ConnectionString => Settings["Hookline__Database__ConnectionString"];
+    }
 
     public Place New()
     {
@@ -29,6 +32,20 @@ public sealed class Store(string root, string? postgres)
         if (place.Database is null) return;
         NpgsqlConnection.ClearAllPools();
         Execute($"DROP DATABASE IF EXISTS {place.Database} WITH (FORCE);");
+    }
+
+    /// <summary>The PostgreSQL server's version and the settings its figures depend on, by name.</summary>
+    public Dictionary<string, string> ServerSettings()
+    {
+        using var c = new NpgsqlConnection(postgres);
+        c.Open();
+        string Show(string name)
+        {
+            using var show = new NpgsqlCommand($"SHOW {name};", c);
+            return (string)show.ExecuteScalar()!;
+        }
+        return new[] { "server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_preload_libraries", "max_connections" }
+            .ToDictionary(name => name, Show);
     }
 
     private void Execute(string sql)

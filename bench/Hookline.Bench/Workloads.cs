@@ -6,18 +6,19 @@ using static Hookline.Bench.Baseline;
 namespace Hookline.Bench;
 
 public sealed record Sizes(int Ceiling, int Baseline, int Throughput, int BatchIngest, int SingleIngest, int LatencySeconds,
-    int FanoutWebhooks, int FanoutEvents, int Backlog, int MaxWarmUpRounds)
+    int FanoutWebhooks, int FanoutEvents, int Backlog, int Scaleout, int MaxWarmUpRounds)
 {
-    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 40);
-    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 1);
+    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 100_000, 40);
+    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 10_000, 1);
 }
 
 /// <summary>Each workload on a fresh Hookline and database, all traffic on loopback.</summary>
-public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
+public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
 {
     private const int BatchSize = 1000;
     private static readonly Dictionary<string, string> Worker = new();
     private static readonly Dictionary<string, string> NoWorker = new() { ["Hookline__Node__Worker"] = "false" };
+    private static readonly TimeSpan Stall = TimeSpan.FromMinutes(2); // longer than a delivery's lease, so one dropped by a node is sent again
 
     private readonly List<Store.Place> _places = [];
 
@@ -49,21 +50,36 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
 
     public Task<double> BaselineAsync() => Baseline.RunAsync(receiver, sizes.Baseline, NewPlace(), store.Postgres is not null);
 
-    /// <summary>Batches published as fast as they are accepted, fan-out 1: start of publishing to the last delivery received.</summary>
-    public async Task<double> ThroughputAsync()
+    /// <summary>Batches published as fast as they are accepted, fan-out 1; on PostgreSQL also what the database did for them.</summary>
+    public async Task<(double PerSec, PostgresCost? Cost)> ThroughputAsync()
     {
-        await using var node = await HooklineNode.StartAsync(NewPlace(), Worker);
+        var place = NewPlace();
+        await using var node = await HooklineNode.StartAsync(place, Worker);
         await node.CreateWebhooksAsync(receiver.Url + "/throughput", 1);
         await WarmUpAsync(node, delivers: true);
-        var batches = Enumerable.Range(0, sizes.Throughput / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
-        receiver.Reset(sizes.Throughput);
-        var cpu = node.CpuSeconds();
+        var meter = await CostMeter.StartAsync(place);
+        var perSec = await DeliverAsync([node], sizes.Throughput, countIds: false);
+        if (receiver.Count < sizes.Throughput) throw new TimeoutException($"Only {receiver.Count} of {sizes.Throughput} deliveries arrived.");
+        return (perSec, meter is null ? null : await meter.StopAsync(sizes.Throughput, sizes.Throughput));
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="events"/> events in batches, two publishers taking the nodes' APIs in turn, to the one
+    /// webhook there is, and waits for the deliveries: deliveries per second from the first publish to the last delivery
+    /// received (fewer arrive where none came for <see cref="Stall"/>; <see cref="BenchReceiver.Count"/> says how many).
+    /// </summary>
+    private async Task<double> DeliverAsync(IReadOnlyList<HooklineNode> nodes, int events, bool countIds)
+    {
+        var batches = Enumerable.Range(0, events / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
+        receiver.Reset(events, countIds);
+        var cpu = nodes.Sum(n => n.CpuSeconds());
         var start = Payloads.Now();
-        await PublishAsync(node.Client, batches, publishers: 2);
-        await receiver.WaitForAsync(sizes.Throughput, TimeSpan.FromMinutes(30));
+        await PublishAsync(nodes.Select(n => n.Client).ToList(), batches, publishers: 2);
+        if (!await receiver.ArrivedAsync(events, Stall)) Console.Write($"[{receiver.Count:N0} of {events:N0} arrived, then none for {Stall.TotalMinutes:0} min] ");
         var seconds = Seconds(start, receiver.LastReceivedTicks);
-        Console.Write($"[Hookline used {(node.CpuSeconds() - cpu) / seconds:0.00} cores, {(node.CpuSeconds() - cpu) * 1e6 / sizes.Throughput:0} µs CPU per delivery] ");
-        return sizes.Throughput / seconds;
+        var used = nodes.Sum(n => n.CpuSeconds()) - cpu;
+        Console.Write($"[Hookline used {used / seconds:0.00} cores, {used * 1e6 / events:0} µs CPU per delivery] ");
+        return receiver.Count / seconds;
     }
 
     /// <summary>Events accepted durably per second by /events/batch (workers off, so only ingest is measured).</summary>
@@ -82,7 +98,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
             var batches = Enumerable.Range(0, count / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
             var cpu = node.CpuSeconds();
             var start = Payloads.Now();
-            await PublishAsync(node.Client, batches, publishers: 2);
+            await PublishAsync([node.Client], batches, publishers: 2);
             var seconds = Seconds(start, Payloads.Now());
             Console.Write($"[{count:N0} events: Hookline used {(node.CpuSeconds() - cpu) / seconds:0.00} cores, {(node.CpuSeconds() - cpu) * 1e6 / count:0} µs CPU per event] ");
             return count / seconds;
@@ -243,7 +259,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
     {
         var warm = Enumerable.Range(0, 10).Select(b => Payloads.Batch(b * BatchSize, BatchSize)).ToList();
         receiver.Reset(warm.Count * BatchSize + 1000);
-        await PublishAsync(node.Client, warm, publishers: 2);
+        await PublishAsync([node.Client], warm, publishers: 2);
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async p =>
         {
             for (var i = 0; i < 250; i++) await PostEventAsync(node.Client, Payloads.Event(p * 250 + i));
@@ -251,7 +267,8 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
         if (delivers) await receiver.WaitForAsync(warm.Count * BatchSize + 1000, TimeSpan.FromMinutes(5));
     }
 
-    private static async Task PublishAsync(HttpClient client, List<byte[]> batches, int publishers)
+    /// <summary>Posts the batches, <paramref name="publishers"/> at a time, batch i to client i mod their count.</summary>
+    private static async Task PublishAsync(IReadOnlyList<HttpClient> clients, List<byte[]> batches, int publishers)
     {
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, publishers).Select(async _ =>
@@ -261,7 +278,7 @@ public sealed class Workloads(BenchReceiver receiver, Sizes sizes, Store store)
             {
                 var content = new ByteArrayContent(batches[i]);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await client.PostAsync("/api/v1/events/batch", content);
+                using var response = await clients[i % clients.Count].PostAsync("/api/v1/events/batch", content);
                 if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Batch refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
         }));
