@@ -1,4 +1,6 @@
 using Hookline.Api;
+using Hookline.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
@@ -9,6 +11,8 @@ public static class AuthSetup
     public static IServiceCollection AddHooklineAuth(this IServiceCollection services)
     {
         services.AddSingleton<TokenService>();
+        services.Replace(ServiceDescriptor.Singleton<ITokenStore>(sp => new CachedTokenStore(
+            ActivatorUtilities.CreateInstance<TokenStore>(sp), sp.GetRequiredService<TimeProvider>())));
         services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

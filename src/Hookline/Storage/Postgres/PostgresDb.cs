@@ -15,6 +15,9 @@ public sealed class PostgresDb : SqlDb, IDisposable
         builder.ApplicationName ??= "Hookline";
         // The same few statements run all the time: parsed and planned once per connection, not on every call.
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        // Hookline leaves no session state behind (no SET, temp tables or session locks outlive a use), so a pooled connection
+        // need not be reset: the reset was seven statements on every return, more than the work of most uses.
+        builder.NoResetOnClose = true;
         ConnectionString = builder.ConnectionString;
         DataSource = NpgsqlDataSource.Create(ConnectionString);
         // A second pool whose sessions commit without waiting for the WAL flush (see BeginWriteAsync): no SET per transaction.

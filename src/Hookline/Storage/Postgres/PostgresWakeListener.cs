@@ -15,7 +15,8 @@ public sealed class PostgresWakeListener(PostgresDb db, DeliverySignal signal, I
         {
             try
             {
-                await using var c = new NpgsqlConnection(db.ConnectionString);
+                // Its own connection, never pooled: a pooled one would go back to the pool still listening.
+                await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false }.ConnectionString);
                 await c.OpenAsync(stopping);
                 c.Notification += (_, _) => signal.Notify();
                 await c.ExecuteAsync($"LISTEN {PostgresDb.WakeChannel};");
