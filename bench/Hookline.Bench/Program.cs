@@ -55,7 +55,8 @@ try
         Console.WriteLine($"{name}:");
         try
         {
-            runs[name] = new StoreRun(w, store);
+            // The ceiling does not involve a store: measured once, with the first, so both stores' ratios share it.
+            runs[name] = new StoreRun(w, store, runs.Values.FirstOrDefault()?.Ceiling);
             await runs[name].RunAsync(only ?? StoreRun.Names.Where(n => n != "scaleout" || name == "postgres").ToArray());
         }
         finally { w.Clean(); }

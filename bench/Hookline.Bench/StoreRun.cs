@@ -5,11 +5,11 @@ using System.Text.Json.Nodes;
 namespace Hookline.Bench;
 
 /// <summary>The chosen workloads on one store, in this order, a line each as it ends; the figures they gave.</summary>
-public sealed class StoreRun(Workloads w, Store store)
+public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
 {
     public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout"];
 
-    public double? Ceiling { get; private set; }
+    public double? Ceiling { get; private set; } = ceiling;
     public double? Baseline { get; private set; }
     public double? Throughput { get; private set; }
     public (double P50, double P95, double P99)? Latency { get; private set; }
@@ -23,7 +23,8 @@ public sealed class StoreRun(Workloads w, Store store)
     public async Task RunAsync(IReadOnlyCollection<string> chosen)
     {
         bool Runs(string name) => chosen.Contains(name);
-        if (Runs("ceiling")) Ceiling = await Step("ceiling", w.CeilingAsync);
+        if (Runs("ceiling") && Ceiling is { } shared) Console.WriteLine($"  {"ceiling",-14} {shared:N0} (measured with the first store)");
+        else if (Runs("ceiling")) Ceiling = await Step("ceiling", w.CeilingAsync);
         if (Runs("baseline")) Baseline = await Step("baseline", w.BaselineAsync);
         if (Runs("throughput"))
         {

@@ -7,9 +7,9 @@ namespace Hookline.Storage;
 /// <summary>
 /// Ingest with group commit: requests that arrive while a commit is under way are written together in the next
 /// transaction (<see cref="SqlDialect.IngestAsync"/>), so one commit answers many 202s and a failing request fails alone.
-/// The transaction commits without waiting for the disk and the next group starts at once; a second loop then makes the
-/// log durable (<see cref="SqlDb.FlushAsync"/>), once for every group committed meanwhile, and only then are those
-/// requests answered. So a 202 still means "on disk", but nothing queues behind the flush.
+/// Where the database <see cref="SqlDb.FlushesSeparately"/>, the transaction commits without waiting for the disk and the
+/// next group starts at once; a second loop then makes the log durable (<see cref="SqlDb.FlushAsync"/>), once for every
+/// group committed meanwhile, and only then are those requests answered. Either way a 202 means "on disk".
 /// </summary>
 public sealed class EventStore : IEventStore
 {
@@ -56,7 +56,9 @@ public sealed class EventStore : IEventStore
                 group.Add(next);
                 events += next.Ingest.Events.Count;
             }
-            if (await CommitAsync(group) is { } committed) _unflushed.Writer.TryWrite(committed);
+            if (await CommitAsync(group) is not { } committed) continue;
+            if (_db.FlushesSeparately) _unflushed.Writer.TryWrite(committed);
+            else Answer(committed, failed: null);
         }
     }
 
@@ -65,7 +67,8 @@ public sealed class EventStore : IEventStore
         IngestResult[] results;
         try
         {
-            await using var write = await _db.BeginWriteAsync(durable: false); // made durable by FlushLoopAsync before any answer
+            // Not durable where FlushLoopAsync makes it so before any answer.
+            await using var write = await _db.BeginWriteAsync(durable: !_db.FlushesSeparately);
             results = await _db.Dialect.IngestAsync(write, group.Select(r => r.Ingest).ToList());
             await write.CommitAsync();
         }
@@ -87,12 +90,17 @@ public sealed class EventStore : IEventStore
             Exception? failed = null;
             try { await _flush(); } // covers every commit made before it, so all the waiting groups at once
             catch (Exception e) { failed = e; } // a 503 although committed: if published again, delivered twice (at least once, as ever)
-            foreach (var (group, results) in waiting)
-                for (var i = 0; i < group.Count; i++)
-                    if ((failed ?? results[i].Error) is { } error) group[i].Done.TrySetException(error);
-                    else group[i].Done.TrySetResult(results[i].Outcome!);
+            foreach (var committed in waiting) Answer(committed, failed);
             waiting.Clear();
         }
+    }
+
+    private static void Answer(Committed committed, Exception? failed)
+    {
+        var (group, results) = committed;
+        for (var i = 0; i < group.Count; i++)
+            if ((failed ?? results[i].Error) is { } error) group[i].Done.TrySetException(error);
+            else group[i].Done.TrySetResult(results[i].Outcome!);
     }
 
     // The statements both dialects share. Parameters are named after NewEvent's properties.

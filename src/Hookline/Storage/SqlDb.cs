@@ -24,6 +24,13 @@ public abstract class SqlDb
     /// <summary>Makes every transaction committed before the call durable, including those committed with durable false.</summary>
     public abstract Task FlushAsync();
 
+    /// <summary>
+    /// Whether ingest commits without waiting and flushes in a loop of its own (<see cref="EventStore"/>). SQLite: yes, so the
+    /// single writer is not held through the fsync. PostgreSQL: no, a durable commit is one round trip fewer and its WAL
+    /// writer already lets concurrent commits share a flush.
+    /// </summary>
+    public abstract bool FlushesSeparately { get; }
+
     /// <summary>Removes what overwritten rows left behind in the files (after secrets were encrypted in place).</summary>
     public virtual Task ForgetOverwrittenAsync(CancellationToken ct) => Task.CompletedTask;
 

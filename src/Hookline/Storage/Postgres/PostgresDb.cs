@@ -30,6 +30,7 @@ public sealed class PostgresDb : SqlDb, IDisposable
     public string ConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
     public override SqlDialect Dialect => PostgresDialect.Instance;
+    public override bool FlushesSeparately => false;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await DataSource.OpenConnectionAsync(ct);
 

@@ -28,6 +28,7 @@ public sealed class SqliteDb : SqlDb
     public string ConnectionString { get; }
     public string FilePath { get; }
     public override SqlDialect Dialect => SqliteDialect.Instance;
+    public override bool FlushesSeparately => true;
 
     // One writer at a time in this process: SQLite allows one anyway, and waiting here is a queue, whereas
     // waiting in SQLite's busy handler is sleep-and-retry (1, 2, 5 … 100 ms), which wrecks latency under load.
