@@ -7,6 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace Hookline.Tests.Storage;
 
+// Alone: other test classes end with SqliteConnection.ClearAllPools(), which closes this file's idle connections too, and
+// SQLite deletes the log when its last connection closes, which the checkpoint test reads.
+[Collection(nameof(SqliteDbTests))]
 public sealed class SqliteDbTests : IDisposable
 {
     private readonly TempDatabase _file = new();
@@ -95,3 +98,6 @@ public sealed class SqliteDbTests : IDisposable
         Assert.Equal(before + 1, StartedOver());
     }
 }
+
+[CollectionDefinition(nameof(SqliteDbTests), DisableParallelization = true)]
+public sealed class SqliteDbTestsRunAlone;
