@@ -97,6 +97,9 @@ public static class Report
             $"{cost.Transactions:N0} transactions = {cost.TransactionsPerDelivery:0.##} per delivery; " +
             (cost.Statements is null ? "statements could not be read (no pg_stat_statements)" :
                 $"{cost.Statements:N0} statements = {cost.StatementsPerEvent:0.##} per event, {cost.StatementsPerDelivery:0.##} per delivery"));
+        if (cost.ServerCpuUsPerDelivery is { } cpu)
+            Console.WriteLine($"    PostgreSQL CPU: {cpu:N1} µs per delivery (its processes on this machine), of which statements planned and run " +
+                $"{cost.ExecutorUsPerDelivery?.ToString("N1") ?? "?"} µs: one PostgreSQL core feeds ~{1e6 / cpu:N0} deliveries/s");
         foreach (var (calls, query) in cost.Top)
             Console.WriteLine($"    {calls,10:N0} calls {calls / (double)cost.Deliveries,7:0.###} per delivery  {(query.Length > 110 ? query[..110] + "…" : query)}");
     }
