@@ -16,8 +16,8 @@ public sealed class EventStore : IEventStore
     private const int MaxRequestsPerCommit = 256;
     private const int MaxEventsPerCommit = 5000;
     private readonly SqlDb _db;
-    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new() { SingleReader = true });
-    private readonly Channel<Committed> _unflushed = Channel.CreateUnbounded<Committed>(new() { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>();
+    private readonly Channel<Committed> _unflushed = Channel.CreateUnbounded<Committed>(new() { SingleReader = true });
     private readonly Func<Task> _flush;
 
     public EventStore(SqlDb db) : this(db, db.FlushAsync) { }
@@ -27,7 +27,7 @@ public sealed class EventStore : IEventStore
     {
         _db = db;
         _flush = flush;
-        _ = Task.Run(CommitLoopAsync);
+        for (var i = 0; i < db.IngestWriters; i++) _ = Task.Run(CommitLoopAsync);
         _ = Task.Run(FlushLoopAsync);
     }
 

@@ -31,6 +31,9 @@ public abstract class SqlDb
     /// </summary>
     public abstract bool FlushesSeparately { get; }
 
+    /// <summary>How many ingest groups are written at once: SQLite has one writer; PostgreSQL writes in parallel.</summary>
+    public abstract int IngestWriters { get; }
+
     /// <summary>Removes what overwritten rows left behind in the files (after secrets were encrypted in place).</summary>
     public virtual Task ForgetOverwrittenAsync(CancellationToken ct) => Task.CompletedTask;
 

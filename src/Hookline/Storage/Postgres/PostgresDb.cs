@@ -31,6 +31,7 @@ public sealed class PostgresDb : SqlDb, IDisposable
     public NpgsqlDataSource DataSource { get; }
     public override SqlDialect Dialect => PostgresDialect.Instance;
     public override bool FlushesSeparately => false;
+    public override int IngestWriters => 2; // one statement is one backend, one core: two groups keep a second busy
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await DataSource.OpenConnectionAsync(ct);
 

@@ -64,16 +64,17 @@ public sealed partial class PostgresDialect
         var events = accepted.SelectMany(i => group[i].Events.Select(e => (Event: e, group[i].MaxAttempts))).ToList();
         var queued = events.Count == 0 ? [] : (await c.QueryAsync<Guid>(
             $"""
-            WITH e AS (
+            WITH s AS (
+              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times, @MaxAttempts)
+                AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts)),
+            e AS (
               INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
-              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times)
-              RETURNING id, workspace_id, event_type, is_main_entity_change, created_on)
+              SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on FROM s)
             INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
-            SELECT {Instance.NewMessageId}, e.id, w.id, w.workspace_id, 0, 0, m.max_attempts, e.created_on, e.created_on
-            FROM e JOIN unnest(@Ids, @MaxAttempts) AS m(id, max_attempts) ON m.id = e.id
-            JOIN webhooks w ON w.workspace_id = e.workspace_id AND w.is_active
-              AND {Instance.ListContains("w.events", "e.event_type")}
-              AND (NOT w.only_main_entity OR e.is_main_entity_change)
+            SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
+            FROM s JOIN webhooks w ON w.workspace_id = s.workspace_id AND w.is_active
+              AND {Instance.ListContains("w.events", "s.event_type")}
+              AND (NOT w.only_main_entity OR s.is_main_entity_change)
             RETURNING event_id;
             """,
             new

@@ -29,6 +29,7 @@ public sealed class SqliteDb : SqlDb
     public string FilePath { get; }
     public override SqlDialect Dialect => SqliteDialect.Instance;
     public override bool FlushesSeparately => true;
+    public override int IngestWriters => 1;
 
     // One writer at a time in this process: SQLite allows one anyway, and waiting here is a queue, whereas
     // waiting in SQLite's busy handler is sleep-and-retry (1, 2, 5 … 100 ms), which wrecks latency under load.
