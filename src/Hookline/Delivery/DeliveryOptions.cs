@@ -32,8 +32,12 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>Loopback, private, link-local and metadata addresses are refused unless this is true (true in Development).</summary>
     public bool? AllowPrivateNetworks { get; set; }
 
-    /// <summary>Deliveries in flight at once in this process.</summary>
-    [Range(1, 10_000)] public int Concurrency { get; set; } = 64;
+    /// <summary>
+    /// Deliveries in flight at once in this process. A slot is held from the claim to the result, so the figure bounds
+    /// throughput at slots ÷ (round trip to the receiver + the store's claim); 64 held PostgreSQL to 8.5–9.7k deliveries/s
+    /// on 2 cores where 256 gave 13.9k (SQLite 13.6k → 15.8k).
+    /// </summary>
+    [Range(1, 10_000)] public int Concurrency { get; set; } = 256;
 
     /// <summary>The backstop: how often workers look for due deliveries when nothing wakes them.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
