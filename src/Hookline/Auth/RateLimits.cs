@@ -33,8 +33,10 @@ public sealed class InMemoryRateLimitCounter : IRateLimitCounter
         var w = _byWorkspace.GetOrAdd(workspaceId, _ => new Windows());
         lock (w)
         {
-            if (w.Second != second) (w.Second, w.SecondCount) = (second, 0);
-            if (w.Minute != minute) (w.Minute, w.MinuteCount) = (minute, 0);
+            // Windows only move forward: a request whose clock was read just before another's, and that takes the lock after
+            // it, counts in the newer window instead of starting the older one afresh (which let a flood past the limit).
+            if (second > w.Second) (w.Second, w.SecondCount) = (second, 0);
+            if (minute > w.Minute) (w.Minute, w.MinuteCount) = (minute, 0);
             return Task.FromResult((++w.SecondCount, ++w.MinuteCount));
         }
     }

@@ -87,4 +87,15 @@ public sealed class RateLimitTests : IDisposable
         for (var i = 0; i < 3; i++) await first.GetAsync("/api/v1/webhooks");
         Assert.Equal(HttpStatusCode.TooManyRequests, (await second.GetAsync("/api/v1/webhooks")).StatusCode);
     }
+
+    [Fact]
+    public async Task ARequestWhoseClockWasReadBeforeTheWindowMovedCountsInTheNewWindow()
+    {
+        var counter = new InMemoryRateLimitCounter();
+        var workspace = Guid.NewGuid();
+        Assert.Equal((1, 1), await counter.IncrementAsync(workspace, 101, 1, CancellationToken.None));
+        // read second 100 before the request above read 101, but took the lock after it
+        Assert.Equal((2, 2), await counter.IncrementAsync(workspace, 100, 1, CancellationToken.None));
+        Assert.Equal((3, 3), await counter.IncrementAsync(workspace, 101, 1, CancellationToken.None));
+    }
 }
