@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-
 using Hookline.Storage.Querying;
 
 namespace Hookline.Storage;

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-
 using Hookline.Storage.Querying;
 
 namespace Hookline.Api.Querying;

@@ -1,7 +1,5 @@
 using System.Text;
 
-using Hookline.Storage.Querying;
-
 namespace Hookline.Storage.Querying;
 
 /// <summary>How a database stores query values and matches text case-insensitively.</summary>
