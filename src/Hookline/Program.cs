@@ -24,17 +24,11 @@ builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
 builder.Services.AddHooklineMetrics();
 
-var app = builder.Build();
-try
-{
-    await app.Services.PrepareDatabaseAsync();
-}
-catch (DatabaseTooNewException e)
-{
-    await Console.Error.WriteLineAsync(e.Message);
-    return 1;
-}
+// Until it listens, a failure is said by StartupErrors on stderr, not also logged by the host with its stack trace.
+var started = false;
+builder.Logging.AddFilter((category, level) => started || level < LogLevel.Error || category != "Microsoft.Extensions.Hosting.Internal.Host");
 
+var app = builder.Build();
 app.UseErrorHandling();
 app.UseAuthentication();
 app.UseWorkspaceRateLimits();
@@ -45,7 +39,20 @@ if (app.Configuration.GetValue("Hookline:Node:Api", true))
     app.MapWebhooks().MapDeliveryActions();
     app.MapEvents();
 }
-await app.RunAsync();
+try
+{
+    app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate(); // every setting, before anything is written
+    await app.Services.PrepareDatabaseAsync();
+    await app.StartAsync();
+    started = true;
+    await app.Services.CreateFirstTokenAsync(); // only once listening: a start that fails never shows a token it cannot use
+}
+catch (Exception e) when (StartupErrors.Describe(e, app.Configuration) is { } reason)
+{
+    await Console.Error.WriteLineAsync(reason);
+    return StartupErrors.ExitCode;
+}
+await app.WaitForShutdownAsync();
 return 0;
 
 public partial class Program;

@@ -6,7 +6,7 @@ namespace Hookline.Cli;
 
 public static class Startup
 {
-    /// <summary>Migrates the database and, on a database without tokens, creates workspace 'default' and an admin token.</summary>
+    /// <summary>Migrates the database and brings stored secrets up to date.</summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var migration = await services.GetRequiredService<IDatabase>().MigrateAsync(ct);
@@ -22,7 +22,11 @@ public static class Startup
         if (encrypted > 0) logger.LogInformation("Encrypted {Count} signing secrets and authentication values stored in plaintext by an older Hookline", encrypted);
         logger.LogInformation("Webhook secrets are encrypted at rest with the Data Protection key ring in {KeysPath}: keep it, and back it up apart from the database",
             SecretsSetup.KeysPath(services.GetRequiredService<IConfiguration>()));
+    }
 
+    /// <summary>On a database without tokens, creates workspace 'default' and an admin token, and prints the token once.</summary>
+    public static async Task CreateFirstTokenAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
         if (await services.GetRequiredService<ITokenStore>().AnyTokensAsync(ct)) return;
         if (await services.GetRequiredService<TokenService>().CreateFirstAdminAsync(ct) is not { } first) return; // another node did
         var (workspace, issued) = first;

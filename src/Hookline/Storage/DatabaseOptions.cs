@@ -27,5 +27,13 @@ public sealed class DatabaseOptions : IValidatableObject
             yield return new($"Hookline:Database:Provider must be '{Sqlite}' or '{Postgres}', not '{Provider}'.");
         if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
             yield return new("Hookline:Database:ConnectionString is required with the postgres provider, e.g. Host=db;Username=hookline;Password=…;Database=hookline.");
+        else if (IsPostgres && NotPostgres(ConnectionString!) is { } why) // the value is not echoed: it may hold a password
+            yield return new($"Hookline:Database:ConnectionString is not a PostgreSQL connection string ({why}), e.g. Host=db;Username=hookline;Password=…;Database=hookline.");
+    }
+
+    private static string? NotPostgres(string connectionString)
+    {
+        try { _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); return null; }
+        catch (ArgumentException e) { return e.Message.TrimEnd('.'); }
     }
 }
