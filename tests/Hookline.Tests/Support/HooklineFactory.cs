@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -61,6 +62,23 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
         if (Time is not null) builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Time));
         if (_services is not null) builder.ConfigureTestServices(_services);
+    }
+
+    /// <summary>
+    /// Hands the host out once the first-start token exists: Hookline creates it only after it listens, so a test that counts
+    /// tokens would otherwise race it. A store that cannot answer (the health tests break it on purpose) is not waited for.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        var tokens = host.Services.GetRequiredService<Hookline.Storage.ITokenStore>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        try
+        {
+            while (!tokens.AnyTokensAsync().GetAwaiter().GetResult() && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        }
+        catch (Exception) { } // no store to wait for
+        return host;
     }
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
