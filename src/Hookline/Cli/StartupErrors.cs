@@ -65,21 +65,20 @@ public static partial class StartupErrors
 
     private static string Urls(IConfiguration configuration) => configuration["urls"] is { Length: > 0 } urls ? urls : "http://localhost:5080";
 
+    private static DatabaseOptions Database(IConfiguration configuration) =>
+        configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+
+    /// <summary>Host and port; the connection string parses, since settings are validated before anything connects.</summary>
     private static string? Postgres(IConfiguration configuration)
     {
-        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>();
-        if (options is not { IsPostgres: true }) return null;
-        try
-        {
-            var cs = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-            return $"{cs.Host}:{cs.Port}";
-        }
-        catch (ArgumentException) { return "the configured server"; }
+        if (Database(configuration) is not { IsPostgres: true } options) return null;
+        var server = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        return $"{server.Host}:{server.Port}";
     }
 
     private static string DataFolder(IConfiguration configuration)
     {
-        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var options = Database(configuration);
         if (options.IsPostgres) return "data";
         var cs = options.EffectiveConnectionString;
         var path = cs.Contains('=') ? new SqliteConnectionStringBuilder(cs).DataSource : cs;
