@@ -18,23 +18,27 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         await using var write = await db.BeginWriteAsync(ct, durable: false); // a lease lost in a power cut is claimed again
         var (c, tx) = (write.Connection, write.Transaction);
+        // The pick is materialised first: inlined into the UPDATE, a planner that thinks the queue empty may rescan it per row
+        // and lease more than @Max.
         var claimed = (await c.QueryAsync<ClaimRow>(
             $"""
-             UPDATE deliveries SET lease_until = @Until, lease_token = @Token, leased_by = @node
-             WHERE id IN (SELECT d.id FROM deliveries d
-                          WHERE d.status = 0 AND d.due_at <= @Now AND (d.lease_until IS NULL OR d.lease_until <= @Now)
-                            AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.paced_until > @Now)
-                          ORDER BY d.due_at, d.id LIMIT @Max {D.SkipLocked})
-             RETURNING id, message_id, event_id, webhook_id, attempts, max_attempts;
+             WITH picked AS MATERIALIZED (
+               SELECT q.delivery_id FROM delivery_queue q
+               WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
+                 AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = q.webhook_id AND w.paced_until > @Now)
+               ORDER BY q.due_at, q.delivery_id LIMIT @Max {D.SkipLocked})
+             UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node
+             WHERE {D.InQuery("delivery_id", "SELECT delivery_id FROM picked")}
+             RETURNING delivery_id AS id, webhook_id;
              """, new { Until = now + lease, Token = token, Now = now, Max = max, node }, tx)).AsList();
         if (claimed.Count == 0) { await write.CommitAsync(ct); return []; }
 
-        var (targets, events) = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now, claimed.Select(d => d.EventId).Distinct());
+        var (targets, details) = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now, claimed.Select(d => d.Id));
         claimed = await PaceAsync(c, tx, claimed, targets, now, now + slackPacing);
         await write.CommitAsync(ct);
 
-        return claimed.Select(d => new ClaimedDelivery(d.Id, d.MessageId, d.EventId, events[d.EventId].EventType, events[d.EventId].Payload,
-            d.Attempts + 1, d.MaxAttempts, token, targets[d.WebhookId])).ToList();
+        return claimed.Select(q => (Queue: q, Row: details[q.Id])).Select(d => new ClaimedDelivery(d.Queue.Id, d.Row.MessageId, d.Row.EventId,
+            d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId])).ToList();
     }
 
     /// <summary>
@@ -53,7 +57,10 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         var giveBack = slack.Except(keep).Select(d => d.Id).ToList();
         if (giveBack.Count > 0)
             await c.ExecuteAsync(
-                $"UPDATE deliveries SET lease_until = NULL, lease_token = NULL, due_at = {D.Greatest("due_at", "@next")} WHERE {D.In("id", "@giveBack")};",
+                $"""
+                 UPDATE delivery_queue SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = {D.Greatest("due_at", "@next")}
+                 WHERE {D.In("delivery_id", "@giveBack")};
+                 """,
                 new { next, giveBack = D.Values(giveBack) }, tx);
         return claimed.Where(d => !giveBack.Contains(d.Id)).ToList();
     }
@@ -63,7 +70,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     {
         await using var c = await db.OpenAsync(ct);
         return await c.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) FROM deliveries WHERE status = 0;");
+            "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) FROM delivery_queue;");
     }
 
     public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
@@ -73,6 +80,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         await using var write = await db.BeginWriteAsync(ct, durable: false);
         var applied = await D.RecordResultsAsync(write, results, pauseAfter, node, ct);
         await write.CommitAsync(ct);
+        db.Recorded(applied);
         return applied;
     }
 
@@ -92,10 +100,18 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         int count;
         await using (var write = await db.BeginWriteAsync(ct))
         {
+            // Queued first, while the condition still reads the old status; a delivery still queued starts over, its lease
+            // dropped (an attempt still in flight for it is then fenced off).
+            await write.Connection.ExecuteAsync(
+                $"""
+                 INSERT INTO delivery_queue (delivery_id, webhook_id, due_at)
+                 SELECT id, webhook_id, @Now FROM deliveries
+                 WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition}
+                 ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at, lease_until = NULL, lease_token = NULL, leased_by = NULL;
+                 """, args, write.Transaction);
             count = await write.Connection.ExecuteAsync(
                 $"""
-                 UPDATE deliveries SET status = 0, due_at = @Now, lease_until = NULL, lease_token = NULL, completed_on = NULL,
-                   max_attempts = attempts + @Extra
+                 UPDATE deliveries SET status = 0, due_at = @Now, completed_on = NULL, max_attempts = attempts + @Extra
                  WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition};
                  """, args, write.Transaction);
             await write.CommitAsync(ct);
@@ -125,7 +141,10 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     {
         await using var c = await db.OpenAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<StateRow>(
-            "SELECT id, message_id, webhook_id, status, attempts, max_attempts, due_at, lease_until FROM deliveries WHERE id = @id;", new { id });
+            """
+            SELECT d.id, d.message_id, d.webhook_id, d.status, d.attempts, d.max_attempts, COALESCE(q.due_at, d.due_at) AS due_at, q.lease_until
+            FROM deliveries d LEFT JOIN delivery_queue q ON q.delivery_id = d.id WHERE d.id = @id;
+            """, new { id });
         return row is null ? null : new DeliveryState(row.Id, row.MessageId, row.WebhookId, (DeliveryStatus)row.Status, row.Attempts,
             row.MaxAttempts, row.DueAt, row.LeaseUntil);
     }
@@ -134,7 +153,8 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     {
         var before = logsBefore;
         var logs = await DeleteInBatchesAsync("webhook_logs", "created_on < @before", new { before }, ct);
-        var deliveries = await DeleteInBatchesAsync("deliveries", "status <> 0 AND completed_on < @before", new { before }, ct);
+        var deliveries = await DeleteInBatchesAsync("deliveries", "created_on < @before AND status <> 0 AND completed_on < @before", new { before }, ct);
+        await DeleteInBatchesAsync("delivery_queue", "due_at IS NULL AND (lease_until IS NULL OR lease_until < @before)", new { before }, ct);
         var events = await DeleteInBatchesAsync("events",
             "created_on < @before AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", new { before }, ct);
         var keys = await DeleteInBatchesAsync("idempotency_keys", "created_on < @keysBefore", new { keysBefore }, ct);
@@ -159,9 +179,9 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         return total;
     }
 
-    /// <summary>The webhooks' targets (secrets newest first) and the events' payloads, read in one round trip.</summary>
-    private async Task<(Dictionary<Guid, WebhookTarget> Targets, Dictionary<Guid, EventRow> Events)> TargetsAsync(DbConnection c,
-        DbTransaction? tx, IEnumerable<Guid> webhookIds, DateTimeOffset now, IEnumerable<Guid> eventIds)
+    /// <summary>The webhooks' targets (secrets newest first) and the deliveries with their events' payloads, read in one round trip.</summary>
+    private async Task<(Dictionary<Guid, WebhookTarget> Targets, Dictionary<long, DetailRow> Deliveries)> TargetsAsync(DbConnection c,
+        DbTransaction? tx, IEnumerable<Guid> webhookIds, DateTimeOffset now, IEnumerable<long> deliveryIds)
     {
         await using var reads = await c.QueryMultipleAsync(
             $"""
@@ -169,36 +189,38 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
              WHERE {D.In("webhook_id", "@ids")} AND (expires_on IS NULL OR expires_on > @now)
              ORDER BY expires_on IS NULL DESC, expires_on DESC, created_on DESC;
              SELECT id, workspace_id, uri, receiver_type, language, authentication_type, authentication FROM webhooks WHERE {D.In("id", "@ids")};
-             SELECT id, event_type, payload FROM events WHERE {D.In("id", "@events")};
-             """, new { ids = D.Values(webhookIds), now, events = D.Values(eventIds) }, tx);
+             SELECT d.id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload
+             FROM deliveries d JOIN events e ON e.id = d.event_id WHERE {D.In("d.id", "@deliveries")};
+             """, new { ids = D.Values(webhookIds), now, deliveries = D.Values(deliveryIds) }, tx);
         var secrets = (await reads.ReadAsync<SecretRow>()).ToLookup(s => s.WebhookId, s => s.Secret);
         var targets = (await reads.ReadAsync<TargetRow>()).ToDictionary(r => r.Id, r => new WebhookTarget(r.Id, r.WorkspaceId, r.Uri,
             r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication, secrets[r.Id].ToList()));
-        var events = (await reads.ReadAsync<EventRow>()).ToDictionary(e => e.Id);
-        return (targets, events);
+        var deliveries = (await reads.ReadAsync<DetailRow>()).ToDictionary(d => d.Id);
+        return (targets, deliveries);
     }
 
+    /// <summary>A leased queue row: the claim returns no more, the rest is read with the targets.</summary>
     private sealed class ClaimRow
+    {
+        public long Id { get; init; }
+        public Guid WebhookId { get; init; }
+    }
+
+    private sealed class DetailRow
     {
         public long Id { get; init; }
         public string MessageId { get; init; } = "";
         public Guid EventId { get; init; }
-        public Guid WebhookId { get; init; }
         public int Attempts { get; init; }
         public int MaxAttempts { get; init; }
+        public string EventType { get; init; } = "";
+        public string Payload { get; init; } = "";
     }
 
     private sealed class SecretRow
     {
         public Guid WebhookId { get; init; }
         public string Secret { get; init; } = "";
-    }
-
-    private sealed class EventRow
-    {
-        public Guid Id { get; init; }
-        public string EventType { get; init; } = "";
-        public string Payload { get; init; } = "";
     }
 
     private sealed class StateRow

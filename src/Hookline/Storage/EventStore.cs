@@ -121,6 +121,10 @@ public sealed class EventStore : IEventStore
            AND (only_main_entity = FALSE OR @IsMain = TRUE);
          """;
 
+    /// <summary>The deliveries <see cref="FanOut"/> just stored for the event, queued.</summary>
+    public const string Enqueue =
+        "INSERT INTO delivery_queue (delivery_id, webhook_id, due_at) SELECT id, webhook_id, due_at FROM deliveries WHERE event_id = @Id;";
+
     public const string SaveKey =
         """
         INSERT INTO idempotency_keys (scope, key, request_hash, response, created_on) VALUES (@Scope, @Key, @RequestHash, @Response, @CreatedOn)

@@ -51,14 +51,25 @@ public static class ResultSteps
          """;
 
     /// <summary>Cancels the queue of a webhook this failure paused. Leases stay, so an attempt in flight still records its log row.</summary>
-    private const string CancelIfPaused =
+    private static readonly string CancelIfPaused = Cancel(
         $"""
-         UPDATE deliveries SET status = 3, completed_on = @At
-         WHERE webhook_id = @WebhookId AND status = 0 AND {Applied}
+         webhook_id = @WebhookId AND {Applied}
            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = @WebhookId AND w.is_active = FALSE
-                       AND (@Paused = TRUE OR w.consecutive_failures = @PauseAfter));
-         """;
+                       AND (@Paused = TRUE OR w.consecutive_failures = @PauseAfter))
+         """);
 
     /// <summary>Cancels a webhook's queue (deactivated or deleted). Leases stay, as above.</summary>
-    public const string CancelPending = "UPDATE deliveries SET status = 3, completed_on = @At WHERE webhook_id = @WebhookId AND status = 0;";
+    public static readonly string CancelPending = Cancel("webhook_id = @WebhookId");
+
+    /// <summary>
+    /// The deliveries queued where <paramref name="condition"/> holds are cancelled; their queue rows leave, except those of
+    /// attempts in flight, which stay without a due time until the attempt is recorded (or pruning finds the lease long gone).
+    /// </summary>
+    private static string Cancel(string condition) =>
+        $"""
+         UPDATE deliveries SET status = 3, completed_on = @At
+         WHERE status = 0 AND id IN (SELECT delivery_id FROM delivery_queue WHERE due_at IS NOT NULL AND {condition});
+         DELETE FROM delivery_queue WHERE lease_until IS NULL AND {condition};
+         UPDATE delivery_queue SET due_at = NULL WHERE due_at IS NOT NULL AND {condition};
+         """;
 }

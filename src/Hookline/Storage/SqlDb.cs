@@ -39,6 +39,9 @@ public abstract class SqlDb
 
     /// <summary>Tells the delivery workers of other processes that deliveries were queued (this process's are told by the caller).</summary>
     public virtual void Wake() { }
+
+    /// <summary>Counts attempts recorded (each left its queue row or moved it): PostgreSQL vacuums the queue every few thousand.</summary>
+    public virtual void Recorded(int attempts) { }
 }
 
 /// <summary>An open write transaction; disposing it rolls back what was not committed and gives the connection back.</summary>

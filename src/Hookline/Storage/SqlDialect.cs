@@ -18,6 +18,12 @@ public abstract class SqlDialect : ISqlDialect
     /// <summary><paramref name="column"/> is one of the values bound by <see cref="Values{T}"/> to <paramref name="parameter"/>.</summary>
     public abstract string In(string column, string parameter);
 
+    /// <summary>
+    /// <paramref name="column"/> is one of the values <paramref name="query"/> returns, looked up by the column's index (on
+    /// PostgreSQL an IN over a subquery may be planned as a scan of the whole table, hashed).
+    /// </summary>
+    public abstract string InQuery(string column, string query);
+
     /// <summary>A list parameter for <see cref="In"/>.</summary>
     public abstract object Values<T>(IEnumerable<T> values);
 

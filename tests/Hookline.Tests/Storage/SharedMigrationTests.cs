@@ -26,10 +26,17 @@ public sealed class SharedMigrationTests
         await schema.MigrateAsync();
         await using (var c = new NpgsqlConnection(database.ConnectionString))
         {
-            // PostgreSQL's history before: 1 initial, 2 log_node, 3 rate_windows (and nothing of 6 yet).
+            // PostgreSQL's history before: 1 initial, 2 log_node, 3 rate_windows (and nothing of 6 or 7 yet).
             await c.ExecuteAsync(
                 """
-                DELETE FROM schema_version WHERE version IN (2, 3, 6);
+                DELETE FROM schema_version WHERE version IN (2, 3, 6, 7);
+                DROP TABLE delivery_queue;
+                DROP INDEX ix_deliveries_webhook;
+                DROP INDEX ix_deliveries_created;
+                ALTER TABLE deliveries ADD COLUMN lease_until timestamptz NULL, ADD COLUMN lease_token bigint NULL, ADD COLUMN leased_by text NULL;
+                CREATE INDEX ix_deliveries_due ON deliveries (due_at, id) WHERE status = 0;
+                CREATE INDEX ix_deliveries_webhook ON deliveries (webhook_id, status, created_on);
+                CREATE INDEX ix_deliveries_completed ON deliveries (completed_on) WHERE status <> 0;
                 UPDATE schema_version SET version = version - 2 WHERE version IN (4, 5);
                 ALTER TABLE deliveries RESET (fillfactor);
                 ALTER TABLE deliveries ADD CONSTRAINT deliveries_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id);
@@ -39,9 +46,9 @@ public sealed class SharedMigrationTests
         var upgrade = await schema.MigrateAsync();
 
         Assert.Equal(5, upgrade.From);
-        Assert.Equal([6], upgrade.Applied);
+        Assert.Equal([6, 7], upgrade.Applied);
         await using var check = new NpgsqlConnection(database.ConnectionString);
-        Assert.Equal([1, 4, 5, 6], await check.QueryAsync<int>("SELECT version FROM schema_version ORDER BY version;"));
+        Assert.Equal([1, 4, 5, 6, 7], await check.QueryAsync<int>("SELECT version FROM schema_version ORDER BY version;"));
         Assert.Equal(["fillfactor=60"], (await check.ExecuteScalarAsync<string[]>("SELECT reloptions FROM pg_class WHERE relname = 'deliveries';"))!);
         Assert.Empty(await check.QueryAsync<string>("SELECT conname FROM pg_constraint WHERE conname = 'deliveries_event_id_fkey';"));
         Assert.Empty((await schema.MigrateAsync()).Applied);

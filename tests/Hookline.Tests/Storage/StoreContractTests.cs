@@ -308,4 +308,58 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         await PublishAsync(1, T0.AddSeconds(5));
         Assert.Equal(T0.AddSeconds(5), await _deliveries.NextDueAsync());
     }
+
+    [Fact]
+    public async Task ADeliveryCancelledInFlightRecordsItsAttemptLeavesNothingQueuedAndCanBeRedelivered()
+    {
+        await PublishAsync(2, T0);
+        var inFlight = (await Claim(1, T0)).Single();
+        Assert.True(await _webhooks.UpdateAsync(_hook with { IsActive = false, UpdatedOn = T0 }));
+
+        Assert.Equal(1, await _deliveries.CompleteAsync([Result(inFlight, false, T0.AddSeconds(1), retryAt: T0.AddMinutes(1))], 5, "n1"));
+        var state = (await _deliveries.GetAsync(inFlight.Id))!;
+        Assert.Equal((DeliveryStatus.Cancelled, 1, null), (state.Status, state.Attempts, state.LeaseUntil));
+        Assert.Null(await _deliveries.NextDueAsync());
+        Assert.Empty(await Claim(10, T0.AddHours(1)));
+        Assert.Equal(0, await stores.Scalar<long>("SELECT COUNT(*) FROM delivery_queue;"));
+
+        Assert.True(await _webhooks.UpdateAsync(_hook with { UpdatedOn = T0 }));
+        Assert.True(await _deliveries.RedeliverAsync(_workspace, _hook.Id, inFlight.Id, 3, T0.AddHours(2)));
+        var again = (await Claim(10, T0.AddHours(2))).Single();
+        Assert.Equal((inFlight.Id, inFlight.MessageId, 2), (again.Id, again.MessageId, again.Attempt));
+    }
+
+    [Fact]
+    public async Task AQueueFromBeforeVersion7KeepsItsLeasesTokensAndFinishedDeliveries()
+    {
+        await PublishAsync(3, T0);
+        var leased = await Claim(2, T0);
+        await _deliveries.CompleteAsync([Result(leased[0], true, T0)], 5, "n1");
+        // Back to schema 6: the lease on the delivery row, the queue's index partial on the status.
+        var postgres = stores.Db.Dialect is Hookline.Storage.Postgres.PostgresDialect;
+        await stores.Execute(
+            $"""
+             ALTER TABLE deliveries ADD COLUMN lease_until {stores.Db.Dialect.TimeType} NULL;
+             ALTER TABLE deliveries ADD COLUMN lease_token bigint NULL;
+             ALTER TABLE deliveries ADD COLUMN leased_by text NULL;
+             UPDATE deliveries SET lease_until = (SELECT q.lease_until FROM delivery_queue q WHERE q.delivery_id = deliveries.id),
+               lease_token = (SELECT q.lease_token FROM delivery_queue q WHERE q.delivery_id = deliveries.id),
+               leased_by = (SELECT q.leased_by FROM delivery_queue q WHERE q.delivery_id = deliveries.id);
+             DROP TABLE delivery_queue;
+             DROP INDEX ix_deliveries_webhook;
+             DROP INDEX ix_deliveries_created;
+             CREATE INDEX ix_deliveries_due ON deliveries (due_at) WHERE status = 0;
+             CREATE INDEX ix_deliveries_webhook ON deliveries (webhook_id, status, created_on);
+             {(postgres ? "CREATE INDEX ix_deliveries_completed ON deliveries (completed_on) WHERE status <> 0;" : "")}
+             DELETE FROM schema_version WHERE version = 7;
+             """);
+
+        Assert.Equal([7], (await stores.Schema.MigrateAsync()).Applied);
+
+        var free = (await Claim(10, T0)).Single(); // the lease of leased[1] still holds
+        Assert.DoesNotContain(free.Id, leased.Select(d => d.Id));
+        Assert.Equal(2, await _deliveries.CompleteAsync([Result(leased[1], true, T0.AddSeconds(1)), Result(free, true, T0.AddSeconds(1))], 5, "n1"));
+        Assert.Equal(DeliveryStatus.Succeeded, (await _deliveries.GetAsync(leased[0].Id))!.Status);
+        Assert.Null(await _deliveries.NextDueAsync());
+    }
 }

@@ -11,15 +11,28 @@ public sealed class StoreSet : IDisposable
     private readonly IDisposable _database;
     private readonly IDisposable? _source;
 
-    private StoreSet(IDisposable database, IDisposable? source, IDatabase schema, ITokenStore tokens, IWebhookStore webhooks,
-        IEventStore events, IDeliveryStore deliveries, Func<string, Task> execute)
+    private StoreSet(IDisposable database, IDisposable? source, SqlDb db, IDatabase schema, ITokenStore tokens, IWebhookStore webhooks,
+        IEventStore events, IDeliveryStore deliveries)
     {
-        (_database, _source, Schema, Tokens, Webhooks, Events, Deliveries, Execute) =
-            (database, source, schema, tokens, webhooks, events, deliveries, execute);
+        (_database, _source, Db, Schema, Tokens, Webhooks, Events, Deliveries) = (database, source, db, schema, tokens, webhooks, events, deliveries);
     }
 
-    /// <summary>Runs raw SQL on the database, for tests that must put it in a state no store call makes.</summary>
-    public Func<string, Task> Execute { get; }
+    /// <summary>The database itself, for tests that must put it in a state no store call makes, or read what no store shows.</summary>
+    public SqlDb Db { get; }
+
+    /// <summary>Runs raw SQL on the database.</summary>
+    public async Task Execute(string sql)
+    {
+        await using var c = await Db.OpenAsync();
+        await Dapper.SqlMapper.ExecuteAsync(c, sql);
+    }
+
+    /// <summary>Reads one value.</summary>
+    public async Task<T?> Scalar<T>(string sql)
+    {
+        await using var c = await Db.OpenAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<T>(c, sql);
+    }
 
     public IDatabase Schema { get; }
     public ITokenStore Tokens { get; }
@@ -32,12 +45,8 @@ public sealed class StoreSet : IDisposable
         var file = new TempDatabase();
         var db = new SqliteDb(Options.Create(new DatabaseOptions { ConnectionString = file.Path }));
         var time = TimeProvider.System;
-        return new(file, null, new SqliteDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
-            new EventStore(db), new DeliveryStore(db), async sql =>
-            {
-                await using var c = await db.OpenAsync();
-                await Dapper.SqlMapper.ExecuteAsync(c, sql);
-            });
+        return new(file, null, db, new SqliteDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
+            new EventStore(db), new DeliveryStore(db));
     }
 
     public static StoreSet Postgres()
@@ -45,12 +54,8 @@ public sealed class StoreSet : IDisposable
         var database = new PostgresTestDatabase();
         var db = new PostgresDb(Options.Create(new DatabaseOptions { Provider = "postgres", ConnectionString = database.ConnectionString }));
         var time = TimeProvider.System;
-        return new(database, db, new PostgresDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
-            new EventStore(db), new DeliveryStore(db), async sql =>
-            {
-                await using var c = await db.OpenAsync();
-                await Dapper.SqlMapper.ExecuteAsync(c, sql);
-            });
+        return new(database, db, db, new PostgresDatabase(db, time), new TokenStore(db, time), new WebhookStore(db, time),
+            new EventStore(db), new DeliveryStore(db));
     }
 
     public void Dispose()

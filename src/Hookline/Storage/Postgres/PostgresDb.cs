@@ -65,6 +65,45 @@ public sealed class PostgresDb : SqlDb, IDisposable
         await flush.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Attempts recorded since the queue was last vacuumed that make the next vacuum worth its cost.</summary>
+    public const int VacuumAfter = 5000;
+
+    private long _recorded;
+    private int _vacuuming;
+
+    /// <summary>
+    /// Every recorded attempt leaves a dead queue row, and its dead entry sits at the front of the index the claim walks, in
+    /// the claim's way until a VACUUM removes it. Autovacuum comes about once a minute, by which time a busy node has left
+    /// hundreds of thousands; the queue holds only what is pending, so vacuuming it every few thousand takes milliseconds.
+    /// One vacuum at a time per node; SKIP_LOCKED makes a node whose neighbour is already vacuuming skip its turn.
+    /// </summary>
+    public override void Recorded(int attempts)
+    {
+        if (Interlocked.Add(ref _recorded, attempts) >= VacuumAfter && Interlocked.Exchange(ref _vacuuming, 1) == 0)
+        {
+            Interlocked.Exchange(ref _recorded, 0);
+            _ = VacuumQueueAsync();
+        }
+    }
+
+    private async Task VacuumQueueAsync()
+    {
+        try
+        {
+            await using var c = await _unsynced.OpenConnectionAsync();
+            await using var vacuum = new NpgsqlCommand("VACUUM (SKIP_LOCKED) delivery_queue;", c);
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        catch (Exception)
+        {
+            // Nobody awaits this: autovacuum remains the backstop, and the next few thousand attempts try again.
+        }
+        finally
+        {
+            Volatile.Write(ref _vacuuming, 0);
+        }
+    }
+
     public void Dispose()
     {
         DataSource.Dispose();

@@ -69,13 +69,17 @@ public sealed partial class PostgresDialect
                 AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts)),
             e AS (
               INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
-              SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on FROM s)
-            INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
-            SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
-            FROM s JOIN webhooks w ON w.workspace_id = s.workspace_id AND w.is_active
-              AND {Instance.ListContains("w.events", "s.event_type")}
-              AND (NOT w.only_main_entity OR s.is_main_entity_change)
-            RETURNING event_id;
+              SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on FROM s),
+            d AS (
+              INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
+              SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
+              FROM s JOIN webhooks w ON w.workspace_id = s.workspace_id AND w.is_active
+                AND {Instance.ListContains("w.events", "s.event_type")}
+                AND (NOT w.only_main_entity OR s.is_main_entity_change)
+              RETURNING id, event_id, webhook_id, due_at),
+            q AS (
+              INSERT INTO delivery_queue (delivery_id, webhook_id, due_at) SELECT id, webhook_id, due_at FROM d)
+            SELECT event_id FROM d;
             """,
             new
             {

@@ -7,7 +7,8 @@ namespace Hookline.Storage.Postgres;
 public sealed partial class PostgresDialect
 {
     /// <summary>
-    /// One round trip for the batch: the deliveries and log rows in one statement over arrays, then the webhook steps, sent
+    /// One round trip for the batch: the queue rows (a retry stays, with its new time; anything else leaves), the deliveries
+    /// and the log rows in one statement over arrays, then the webhook steps, sent
     /// together (PostgreSQL runs them in order; each sees what the ones before it wrote).
     /// </summary>
     public override async Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
@@ -21,12 +22,21 @@ public sealed partial class PostgresDialect
                 @Attempts, @Messages, @Codes, @Reasons, @Durations, @Bodies)
                 AS r(id, token, success, retry_at, at, log_id, workspace_id, webhook_id, event_id, event_type,
                   attempt, message, response_code, reason, duration_ms, response_body)),
+            retried AS (
+              UPDATE delivery_queue q SET due_at = r.retry_at, lease_until = NULL, lease_token = NULL, leased_by = NULL
+              FROM r WHERE q.delivery_id = r.id AND q.lease_token = r.token AND q.due_at IS NOT NULL AND NOT r.success AND r.retry_at IS NOT NULL
+              RETURNING q.delivery_id AS id, TRUE AS pending),
+            removed AS (
+              DELETE FROM delivery_queue q USING r
+              WHERE q.delivery_id = r.id AND q.lease_token = r.token AND (q.due_at IS NULL OR r.success OR r.retry_at IS NULL)
+              RETURNING q.delivery_id AS id, FALSE AS pending),
+            applied AS (SELECT * FROM retried UNION ALL SELECT * FROM removed),
             done AS (
-              UPDATE deliveries d SET attempts = d.attempts + 1, lease_until = NULL, lease_token = NULL,
-                status = CASE WHEN d.status <> 0 THEN d.status WHEN r.success THEN 1 WHEN r.retry_at IS NOT NULL THEN 0 ELSE 2 END,
-                due_at = CASE WHEN d.status = 0 AND r.retry_at IS NOT NULL THEN r.retry_at ELSE d.due_at END,
-                completed_on = CASE WHEN d.status <> 0 THEN d.completed_on WHEN r.success OR r.retry_at IS NULL THEN r.at ELSE NULL END
-              FROM r WHERE d.id = r.id AND d.lease_token = r.token
+              UPDATE deliveries d SET attempts = d.attempts + 1,
+                status = CASE WHEN d.status <> 0 THEN d.status WHEN a.pending THEN 0 WHEN r.success THEN 1 ELSE 2 END,
+                due_at = CASE WHEN a.pending THEN r.retry_at ELSE d.due_at END,
+                completed_on = CASE WHEN d.status <> 0 THEN d.completed_on WHEN a.pending THEN NULL ELSE r.at END
+              FROM r JOIN applied a ON a.id = r.id WHERE d.id = r.id
               RETURNING d.id)
             INSERT INTO webhook_logs (id, workspace_id, webhook_id, event_id, event_type, attempt, message, response_code, reason,
               is_successful, duration_ms, response_body, created_on, delivery_id, node)

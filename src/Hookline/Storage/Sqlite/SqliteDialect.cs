@@ -19,6 +19,8 @@ public sealed partial class SqliteDialect : SqlDialect
     // A list is one JSON array parameter: one statement text whatever the count, so SQLite's statement cache keeps it.
     public override string In(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
 
+    public override string InQuery(string column, string query) => $"{column} IN ({query})";
+
     public override object Values<T>(IEnumerable<T> values) =>
         System.Text.Json.JsonSerializer.Serialize(values.Select(v => v is Guid g ? SqlValues.Text(g) : (object?)v));
 

@@ -5,7 +5,7 @@ namespace Hookline.Storage.Sqlite;
 
 public sealed partial class SqliteDialect
 {
-    /// <summary>Each request inside its own savepoint, so a failing one fails alone; two commands prepared once per request.</summary>
+    /// <summary>Each request inside its own savepoint, so a failing one fails alone; three commands prepared once per request.</summary>
     public override async Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group)
     {
         var (c, tx) = ((SqliteConnection)write.Connection, (SqliteTransaction)write.Transaction);
@@ -34,6 +34,7 @@ public sealed partial class SqliteDialect
         // Prepared once and bound per event: SQLite parses each statement once per request, not per event.
         await using var insertEvent = Prepared(c, tx, EventStore.InsertEvent);
         await using var fanOut = Prepared(c, tx, EventStore.FanOut(this));
+        await using var enqueue = Prepared(c, tx, EventStore.Enqueue);
         var ingested = new List<IngestedEvent>(request.Events.Count);
         var deliveries = 0;
         foreach (var e in request.Events)
@@ -50,6 +51,11 @@ public sealed partial class SqliteDialect
             Bind(fanOut, "@MaxAttempts", request.MaxAttempts);
             await insertEvent.ExecuteNonQueryAsync();
             var queued = await fanOut.ExecuteNonQueryAsync();
+            if (queued > 0)
+            {
+                Bind(enqueue, "@Id", SqlValues.Text(e.Id));
+                await enqueue.ExecuteNonQueryAsync();
+            }
             deliveries += queued;
             ingested.Add(new IngestedEvent(e.Id, queued));
         }

@@ -5,19 +5,26 @@ namespace Hookline.Storage.Sqlite;
 
 public sealed partial class SqliteDialect
 {
-    /// <summary>Two statements prepared once per batch and bound per result (SQLite parses each once), then the webhook steps.</summary>
+    /// <summary>Statements prepared once per batch and bound per result (SQLite parses each once), then the webhook steps.</summary>
     public override async Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
         CancellationToken ct)
     {
         var (c, tx) = ((SqliteConnection)write.Connection, (SqliteTransaction)write.Transaction);
         var logIds = ResultSteps.LogIds(results);
+        // The queue row first, fenced by the lease token: a retry keeps it with its new time, anything else removes it.
+        await using var retry = Prepared(c, tx,
+            """
+            UPDATE delivery_queue SET due_at = @RetryAt, lease_until = NULL, lease_token = NULL, leased_by = NULL
+            WHERE delivery_id = @Id AND lease_token = @Token AND due_at IS NOT NULL;
+            """);
+        await using var remove = Prepared(c, tx, "DELETE FROM delivery_queue WHERE delivery_id = @Id AND lease_token = @Token;");
         await using var finish = Prepared(c, tx,
             """
-            UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, lease_token = NULL,
-              status = CASE WHEN status <> 0 THEN status WHEN @Success = 1 THEN 1 WHEN @RetryAt IS NOT NULL THEN 0 ELSE 2 END,
-              due_at = CASE WHEN status = 0 AND @RetryAt IS NOT NULL THEN @RetryAt ELSE due_at END,
-              completed_on = CASE WHEN status <> 0 THEN completed_on WHEN @Success = 1 OR @RetryAt IS NULL THEN @At ELSE NULL END
-            WHERE id = @Id AND lease_token = @Token;
+            UPDATE deliveries SET attempts = attempts + 1,
+              status = CASE WHEN status <> 0 THEN status WHEN @Pending = 1 THEN 0 WHEN @Success = 1 THEN 1 ELSE 2 END,
+              due_at = CASE WHEN @Pending = 1 THEN @RetryAt ELSE due_at END,
+              completed_on = CASE WHEN status <> 0 THEN completed_on WHEN @Pending = 1 THEN NULL ELSE @At END
+            WHERE id = @Id;
             """);
         await using var log = Prepared(c, tx,
             """
@@ -30,12 +37,21 @@ public sealed partial class SqliteDialect
         for (var i = 0; i < results.Count; i++)
         {
             var (r, d) = (results[i], results[i].Delivery);
+            var retryAt = r.RetryAt is { } at && !r.Success ? SqlValues.Millis(at) : (long?)null;
+            foreach (var command in new[] { retry, remove })
+            {
+                Bind(command, "@Id", d.Id);
+                Bind(command, "@Token", d.LeaseToken);
+            }
+            Bind(retry, "@RetryAt", retryAt);
+            var pending = retryAt is not null && await retry.ExecuteNonQueryAsync(ct) == 1;
+            if (!pending && await remove.ExecuteNonQueryAsync(ct) == 0) continue; // fenced: another worker owns this delivery now
             Bind(finish, "@Id", d.Id);
-            Bind(finish, "@Token", d.LeaseToken);
+            Bind(finish, "@Pending", pending);
             Bind(finish, "@Success", r.Success);
-            Bind(finish, "@RetryAt", r.RetryAt is { } retry ? SqlValues.Millis(retry) : null);
+            Bind(finish, "@RetryAt", retryAt);
             Bind(finish, "@At", SqlValues.Millis(r.At));
-            if (await finish.ExecuteNonQueryAsync(ct) == 0) continue; // fenced: another worker owns this delivery now
+            await finish.ExecuteNonQueryAsync(ct);
             applied++;
             foreach (var (name, value) in new (string, object?)[]
             {
