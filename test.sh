@@ -19,6 +19,16 @@ if [ -z "$PGBIN" ]; then
   fi
   [ -n "$PGBIN" ] || { echo "test.sh: PostgreSQL is needed for the PostgreSQL tests: install it (Debian: sudo apt-get install postgresql)." >&2; exit 1; }
 fi
+# The README walk-through test (ReadmeWalkthroughTests) runs the README's curl and python3 commands as written.
+for tool in curl python3; do
+  if ! command -v "$tool" >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+      echo "test.sh: installing Debian's $tool package for the README walk-through test"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+    fi
+    command -v "$tool" >/dev/null || { echo "test.sh: $tool is needed for the README walk-through test: install it (Debian: sudo apt-get install $tool)." >&2; exit 1; }
+  fi
+done
 # Debian starts a cluster of its own on install; ours is separate, so stop nothing and use a port of our own.
 PGTMP=$(mktemp -d /tmp/hookline-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }  # initdb refuses root

@@ -24,8 +24,12 @@ public sealed class HooklineNode : IAsyncDisposable
     public string Token => Client.DefaultRequestHeaders.Authorization!.Parameter!;
     public int ProcessId => _process.Id;
 
-    public static string Dll => typeof(HooklineNode).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+    /// <summary>The Release build next to the bench, unless <c>--hookline</c> names another (a ReadyToRun publish, say).</summary>
+    public static string Dll { get; set; } = typeof(HooklineNode).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .First(a => a.Key == "HooklineDll").Value!;
+
+    /// <summary>Environment given to every Hookline process after the workload's own (<c>--node-env</c>).</summary>
+    public static Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     /// <summary>Starts Hookline; on a new database it waits for the printed first-start token, on an old one it needs none.</summary>
     public static async Task<HooklineNode> StartAsync(Store.Place place, IReadOnlyDictionary<string, string> settings, string? token = null)
@@ -39,6 +43,7 @@ public sealed class HooklineNode : IAsyncDisposable
         info.Environment["Hookline__RateLimits__PerSecond"] = "1000000";
         info.Environment["Hookline__RateLimits__PerMinute"] = "60000000";
         foreach (var (k, v) in settings) info.Environment[k] = v;
+        foreach (var (k, v) in ExtraEnvironment) info.Environment[k] = v;
         var process = Process.Start(info)!;
         Running.TryAdd(process, true);
         var environment = info.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Hookline.Bench;
 
 // dotnet run -c Release --project bench/Hookline.Bench -- [--quick] [--json FILE] [--only WORKLOAD,…] [--store sqlite,postgres] [--postgres CONNECTION]
+//   [--node-env KEY=VALUE]… [--hookline PATH/Hookline.dll]
 var quick = args.Contains("--quick");
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var jsonPath = Option("--json");
@@ -12,6 +13,10 @@ var server = Option("--postgres"); // a server connection string: every workload
 var asked = (Option("--store") ?? (server is null ? "sqlite" : "postgres")).Split(',');
 var stores = new[] { "sqlite", "postgres" }.Where(asked.Contains).ToArray(); // SQLite first: PostgreSQL's figures are read against it
 var only = Option("--only")?.Split(','); // some workloads, for profiling
+// Runtime settings for every Hookline process (DOTNET_TieredPGO=0 …) and another build of it (a ReadyToRun publish), to compare.
+foreach (var setting in args.Select((a, i) => (a, i)).Where(x => x.a == "--node-env" && x.i + 1 < args.Length).Select(x => args[x.i + 1]))
+    HooklineNode.ExtraEnvironment[setting.Split('=', 2)[0]] = setting.Split('=', 2).ElementAtOrDefault(1) ?? "";
+if (Option("--hookline") is { } dll) HooklineNode.Dll = Path.GetFullPath(dll);
 if (asked.Except(stores).Concat(only?.Except(StoreRun.Names) ?? []).FirstOrDefault() is { } unknown)
 {
     Console.Error.WriteLine($"Unknown store or workload '{unknown}': stores are sqlite, postgres; workloads {string.Join(", ", StoreRun.Names)}.");

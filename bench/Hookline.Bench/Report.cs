@@ -34,6 +34,10 @@ public static class Report
         Row("backlog: drain", "backlog.drainPerSec", v => $"{v:N0} deliveries/s ({D(f, "backlog.drainRatio"):0.00} × empty)",
             "≥ 0.8 ×", _ => D(f, "backlog.drainRatio") >= 0.8);
         Row("backlog: peak RSS", "backlog.peakRssMiB", v => $"{v:N0} MiB", "≤ 400 MiB", v => v <= 400);
+        Row("start: ready after", "startup.readySeconds", v => $"{v:0.0} s");
+        Row("start: first 10 s ÷ settled", "startup.ratio",
+            v => $"{v:0.00} ({D(f, "startup.first10PerSec"):N0} ÷ {D(f, "startup.settledPerSec"):N0} deliveries/s)", "≥ 0.7", v => v >= 0.7);
+        Row("start: 90 % of settled after", "startup.secondsTo90", v => $"{v:0.0} s");
         if (rows.Count == 0) return;
         Console.WriteLine();
         Console.WriteLine($"| workload ({Environment.ProcessorCount} cores, {store}) | figure | target | |");

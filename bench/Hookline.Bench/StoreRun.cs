@@ -7,7 +7,7 @@ namespace Hookline.Bench;
 /// <summary>The chosen workloads on one store, in this order, a line each as it ends; the figures they gave.</summary>
 public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
 {
-    public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout"];
+    public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout", "startup"];
 
     public double? Ceiling { get; private set; } = ceiling;
     public double? Baseline { get; private set; }
@@ -19,6 +19,7 @@ public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
     public (double IngestPerSec, double DrainPerSec, double PeakRssMiB)? Backlog { get; private set; }
     public PostgresCost? Cost { get; private set; }
     public ScaleoutResult? Scaleout { get; private set; }
+    public StartupResult? Startup { get; private set; }
 
     public async Task RunAsync(IReadOnlyCollection<string> chosen)
     {
@@ -36,6 +37,7 @@ public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
         if (Runs("single")) SingleIngest = await Step("single ingest", w.SingleIngestAsync);
         if (Runs("fanout")) Fanout = await Step("fan-out", w.FanoutAsync);
         if (Runs("backlog")) Backlog = await Step("backlog", w.BacklogAsync);
+        if (Runs("startup")) Startup = await Step("startup", w.StartupAsync);
         if (Runs("scaleout") && store.Postgres is null) Console.WriteLine($"  {"scaleout",-14} PostgreSQL only: not run on {store.Name}");
         else if (Runs("scaleout"))
         {
@@ -83,6 +85,13 @@ public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
             if (Throughput is not null) backlog["drainRatio"] = Math.Round(bl.DrainPerSec / Throughput.Value, 2);
             json["backlog"] = backlog;
         }
+        if (Startup is { } st)
+            json["startup"] = new JsonObject
+            {
+                ["readySeconds"] = Math.Round(st.ReadySeconds, 1), ["first10PerSec"] = Math.Round(st.First10PerSec),
+                ["settledPerSec"] = Math.Round(st.SettledPerSec), ["ratio"] = Math.Round(st.Ratio, 2),
+                ["secondsTo90"] = double.IsNaN(st.SecondsTo90) ? null : Math.Round(st.SecondsTo90, 1),
+            };
         return json;
     }
 }

@@ -6,10 +6,18 @@ using static Hookline.Bench.Baseline;
 namespace Hookline.Bench;
 
 public sealed record Sizes(int Ceiling, int Baseline, int Throughput, int BatchIngest, int SingleIngest, int LatencySeconds,
-    int FanoutWebhooks, int FanoutEvents, int Backlog, int Scaleout, int MaxWarmUpRounds)
+    int FanoutWebhooks, int FanoutEvents, int Backlog, int Scaleout, int MaxWarmUpRounds, int StartupSeconds)
 {
-    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 100_000, 40);
-    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 10_000, 1);
+    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 100_000, 40, 60);
+    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 10_000, 1, 20);
+}
+
+/// <summary>Seconds from starting the process to ready; deliveries/s in its first 10 s and settled; seconds until 90 % of settled.</summary>
+public sealed record StartupResult(double ReadySeconds, double First10PerSec, double SettledPerSec, double SecondsTo90)
+{
+    public double Ratio => First10PerSec / SettledPerSec;
+    public override string ToString() =>
+        $"ready after {ReadySeconds:0.0} s; first 10 s {First10PerSec:N0}/s, settled {SettledPerSec:N0}/s = {Ratio:0.00}; 90 % of settled {SecondsTo90:0.0} s after the start";
 }
 
 /// <summary>Each workload on a fresh Hookline and database, all traffic on loopback.</summary>
@@ -61,6 +69,52 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
         var perSec = await DeliverAsync([node], sizes.Throughput, countIds: false);
         if (receiver.Count < sizes.Throughput) throw new TimeoutException($"Only {receiver.Count} of {sizes.Throughput} deliveries arrived.");
         return (perSec, meter is null ? null : await meter.StopAsync(sizes.Throughput, sizes.Throughput));
+    }
+
+    /// <summary>
+    /// A new Hookline under load from its first second, with no warm-up: batches published by two publishers for
+    /// <see cref="Sizes.StartupSeconds"/>, at most 20,000 events ahead of the deliveries. Deliveries per second in the first
+    /// 10 s after the process is ready, against the last 10 s (settled), and the time from starting the process until a
+    /// 3-second window first reaches 90 % of the settled rate.
+    /// </summary>
+    public async Task<StartupResult> StartupAsync()
+    {
+        var place = NewPlace();
+        var sinceStart = Stopwatch.StartNew();
+        await using var node = await HooklineNode.StartAsync(place, Worker);
+        var ready = sinceStart.Elapsed.TotalSeconds;
+        await node.CreateWebhooksAsync(receiver.Url + "/startup", 1);
+        receiver.Reset(1);
+        var counts = new List<(double At, int Count)> { (ready, 0) }; // nothing is delivered before the webhook exists
+        var end = TimeSpan.FromSeconds(ready + sizes.StartupSeconds);
+        var published = 0;
+        var publishing = Task.WhenAll(Enumerable.Range(0, 2).Select(async p =>
+        {
+            for (var b = p; sinceStart.Elapsed < end; b += 2)
+            {
+                if (Volatile.Read(ref published) - receiver.Count > 20_000) { await Task.Delay(5); continue; }
+                var content = new ByteArrayContent(Payloads.Batch(b * BatchSize, BatchSize));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await node.Client.PostAsync("/api/v1/events/batch", content);
+                if ((int)response.StatusCode != 202) throw new InvalidOperationException($"Batch refused: {(int)response.StatusCode}");
+                Interlocked.Add(ref published, BatchSize);
+            }
+        }));
+        while (sinceStart.Elapsed < end)
+        {
+            await Task.Delay(250);
+            counts.Add((sinceStart.Elapsed.TotalSeconds, receiver.Count));
+        }
+        await publishing;
+        double Rate(double from, double to) // deliveries per second between two times since the start, from the samples
+        {
+            var first = counts.Last(c => c.At <= from);
+            var last = counts.First(c => c.At >= Math.Min(to, counts[^1].At));
+            return (last.Count - first.Count) / (last.At - first.At);
+        }
+        var settled = Rate(ready + sizes.StartupSeconds - 10, ready + sizes.StartupSeconds);
+        var reached = counts.Select(c => c.At).FirstOrDefault(t => t >= ready + 3 && Rate(t - 3, t) >= 0.9 * settled, double.NaN);
+        return new StartupResult(ready, Rate(ready, ready + 10), settled, reached);
     }
 
     /// <summary>

@@ -23,6 +23,8 @@ builder.Services.AddEvents();
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
 builder.Services.AddHooklineMetrics();
+builder.Services.AddHooklineTracing(builder.Configuration);
+builder.AddHooklineLogging();
 
 // Until it listens, a failure is said by StartupErrors on stderr, not also logged by the host with its stack trace.
 var started = false;

@@ -49,6 +49,7 @@ public sealed class CachedTokenStore(ITokenStore inner, TimeProvider time) : ITo
     }
 
     public Task<Workspace> EnsureWorkspaceAsync(Guid id, string name, CancellationToken ct = default) => inner.EnsureWorkspaceAsync(id, name, ct);
+    public Task<IReadOnlyList<Workspace>> ListWorkspacesAsync(CancellationToken ct = default) => inner.ListWorkspacesAsync(ct);
     public Task<bool> AnyTokensAsync(CancellationToken ct = default) => inner.AnyTokensAsync(ct);
     public Task<bool> InsertFirstAdminAsync(Workspace workspace, ApiToken token, CancellationToken ct = default) =>
         inner.InsertFirstAdminAsync(workspace, token, ct);

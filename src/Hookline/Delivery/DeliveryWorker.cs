@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Hookline.Api;
 using Hookline.Storage;
 using Microsoft.Extensions.Options;
 
@@ -82,11 +84,15 @@ public sealed class DeliveryWorker(
     {
         try
         {
+            using var span = Tracing.StartAttempt(delivery);
             var (outcome, message) = await sender.SendAsync(delivery, CancellationToken.None);
             metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;
             var now = time.GetUtcNow();
             var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.EffectiveRetrySchedule, o.MaxRetryAfter, Random.Shared);
+            span?.SetTag("http.response.status_code", outcome.ResponseCode).SetTag("hookline.retry", retryAt is not null)
+                .SetStatus(outcome.Success ? ActivityStatusCode.Ok : ActivityStatusCode.Error,
+                    outcome.Success ? null : outcome.ResponseCode == 0 ? "no response" : $"HTTP {outcome.ResponseCode}"); // not the reason: it may quote the receiver
             await _results.Writer.WriteAsync(new AttemptResult(delivery, outcome.Success, outcome.ResponseCode, outcome.Reason, message,
                 outcome.ResponseBody, outcome.DurationMs, now, retryAt, outcome.PauseReason));
         }

@@ -52,6 +52,7 @@ public static class EventsApi
     private static async Task<IResult> PublishAsync(HttpContext http, IEventStore store, DeliverySignal signal, HooklineMetrics metrics, DeliveryOptions delivery,
         EventsOptions options, TimeProvider time, bool batch, CancellationToken ct)
     {
+        using var span = Tracing.StartIngest(http, batch);
         string? key = http.Request.Headers[IdempotencyHeader];
         if (key is not null && (key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e)))
             return ApiError.Validation(http, [new(IdempotencyHeader, "The Idempotency-Key must be 1 to 255 visible ASCII characters.")]);
@@ -78,13 +79,15 @@ public static class EventsApi
             }
             if (errors.Count > 0) return ApiError.Validation(http, errors);
 
-            var newEvents = events.Select(e => new NewEvent(Guid.CreateVersion7(now), e.WorkspaceId, e.EventType, e.IsMainEntityChange, e.Payload, now)).ToList();
+            var newEvents = events.Select(e => new NewEvent(Guid.CreateVersion7(now), e.WorkspaceId, e.EventType, e.IsMainEntityChange, e.Payload, now,
+                span?.Id)).ToList();
             var idempotency = key is null ? null : new IdempotencyKey(
                 caller?.ToString() ?? $"system:{http.User.TokenId()}", key, RequestHash(http, body.Bytes.Span), now, now - options.IdempotencyWindow);
             var outcome = await store.IngestAsync(newEvents, idempotency, delivery.MaxAttempts, results => JsonSerializer.Serialize<object>(batch
                 ? new BatchPublishResult(results.Select(r => r.Id).ToList(), results.Sum(r => r.Deliveries))
                 : new PublishResult(results[0].Id, results[0].Deliveries), JsonSerializerOptions.Web), ct);
 
+            span?.SetTag("hookline.events", newEvents.Count).SetTag("hookline.outcome", outcome.Status.ToString());
             switch (outcome.Status)
             {
                 case IngestStatus.KeyReused:

@@ -2,7 +2,9 @@ namespace Hookline.Storage;
 
 // Rows of the delivery pipeline: events in, deliveries claimed, attempts recorded.
 
-public sealed record NewEvent(Guid Id, Guid WorkspaceId, string EventType, bool IsMainEntityChange, string Payload, DateTimeOffset CreatedOn);
+/// <param name="TraceParent">The W3C traceparent of the span that took the event in, when tracing is on; its attempts link to it.</param>
+public sealed record NewEvent(Guid Id, Guid WorkspaceId, string EventType, bool IsMainEntityChange, string Payload, DateTimeOffset CreatedOn,
+    string? TraceParent = null);
 
 public sealed record IngestedEvent(Guid Id, int Deliveries);
 
@@ -23,7 +25,7 @@ public sealed record WebhookTarget(
 /// <summary>A delivery this worker holds a lease on. <see cref="LeaseToken"/> fences its result.</summary>
 public sealed record ClaimedDelivery(
     long Id, string MessageId, Guid EventId, string EventType, string Payload, int Attempt, int MaxAttempts, long LeaseToken,
-    WebhookTarget Target);
+    WebhookTarget Target, string? TraceParent = null);
 
 /// <summary>What one attempt did, and what follows from it.</summary>
 public sealed record AttemptResult(

@@ -38,7 +38,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         await write.CommitAsync(ct);
 
         return claimed.Select(q => (Queue: q, Row: details[q.Id])).Select(d => new ClaimedDelivery(d.Queue.Id, d.Row.MessageId, d.Row.EventId,
-            d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId])).ToList();
+            d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId], d.Row.TraceParent)).ToList();
     }
 
     /// <summary>
@@ -189,7 +189,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
              WHERE {D.In("webhook_id", "@ids")} AND (expires_on IS NULL OR expires_on > @now)
              ORDER BY expires_on IS NULL DESC, expires_on DESC, created_on DESC;
              SELECT id, workspace_id, uri, receiver_type, language, authentication_type, authentication FROM webhooks WHERE {D.In("id", "@ids")};
-             SELECT d.id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload
+             SELECT d.id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent
              FROM deliveries d JOIN events e ON e.id = d.event_id WHERE {D.In("d.id", "@deliveries")};
              """, new { ids = D.Values(webhookIds), now, deliveries = D.Values(deliveryIds) }, tx);
         var secrets = (await reads.ReadAsync<SecretRow>()).ToLookup(s => s.WebhookId, s => s.Secret);
@@ -215,6 +215,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         public int MaxAttempts { get; init; }
         public string EventType { get; init; } = "";
         public string Payload { get; init; } = "";
+        public string? TraceParent { get; init; }
     }
 
     private sealed class SecretRow

@@ -107,8 +107,8 @@ public sealed class EventStore : IEventStore
 
     public const string InsertEvent =
         """
-        INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
-        VALUES (@Id, @WorkspaceId, @EventType, @IsMain, @Payload, @CreatedOn);
+        INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent)
+        VALUES (@Id, @WorkspaceId, @EventType, @IsMain, @Payload, @CreatedOn, @TraceParent);
         """;
 
     /// <summary>One pending delivery of the event per matching webhook: active, subscribed, and not restricted to main-entity changes.</summary>
@@ -120,10 +120,6 @@ public sealed class EventStore : IEventStore
          WHERE workspace_id = @WorkspaceId AND is_active = TRUE AND {d.ListContains("events", "@EventType")}
            AND (only_main_entity = FALSE OR @IsMain = TRUE);
          """;
-
-    /// <summary>The deliveries <see cref="FanOut"/> just stored for the event, queued.</summary>
-    public const string Enqueue =
-        "INSERT INTO delivery_queue (delivery_id, webhook_id, due_at) SELECT id, webhook_id, due_at FROM deliveries WHERE event_id = @Id;";
 
     public const string SaveKey =
         """

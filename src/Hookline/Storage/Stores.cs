@@ -24,7 +24,9 @@ public interface ITokenStore
     Task InsertAsync(ApiToken token, CancellationToken ct = default);
     Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken ct = default);
     Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken ct = default);
+    /// <summary>True when the token was active and is revoked now; false when there is no such token or it was revoked before.</summary>
     Task<bool> RevokeAsync(Guid id, DateTimeOffset when, CancellationToken ct = default);
+    Task<IReadOnlyList<Workspace>> ListWorkspacesAsync(CancellationToken ct = default);
     Task TouchAsync(Guid id, DateTimeOffset when, CancellationToken ct = default);
 }
 

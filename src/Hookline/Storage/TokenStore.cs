@@ -59,7 +59,14 @@ public sealed class TokenStore(SqlDb db, TimeProvider time) : ITokenStore
     }
 
     public async Task<bool> RevokeAsync(Guid id, DateTimeOffset when, CancellationToken ct = default) =>
-        await WriteAsync("UPDATE api_tokens SET revoked_on = COALESCE(revoked_on, @when) WHERE id = @id;", new { id, when }, ct) == 1;
+        await WriteAsync("UPDATE api_tokens SET revoked_on = @when WHERE id = @id AND revoked_on IS NULL;", new { id, when }, ct) == 1;
+
+    public async Task<IReadOnlyList<Workspace>> ListWorkspacesAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<WorkspaceRow>("SELECT id, name, created_on FROM workspaces ORDER BY created_on, id;"))
+            .Select(r => new Workspace(r.Id, r.Name, r.CreatedOn)).ToList();
+    }
 
     public Task TouchAsync(Guid id, DateTimeOffset when, CancellationToken ct = default) =>
         WriteAsync("UPDATE api_tokens SET last_used_on = @when WHERE id = @id;", new { id, when }, ct);

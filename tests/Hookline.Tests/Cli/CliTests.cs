@@ -56,21 +56,91 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("tokens", "create", "--workspace", "not-a-uuid", "--permissions", "admin")]
-    [InlineData("tokens", "create", "--permissions", "root")]
-    [InlineData("tokens", "create", "--workspace")]
-    [InlineData("tokens", "create")]
-    [InlineData("tokens", "revoke", "not-a-uuid")]
-    [InlineData("tokens", "frobnicate")]
-    public async Task BadArgumentsFailWithAMessageAndCreateNothing(params string[] args)
+    [InlineData(1, "--workspace: '5c0e…' is neither a workspace id", "tokens", "create", "--workspace", "5c0e…", "--permissions", "admin")]
+    [InlineData(2, "--permissions: there is no permission 'root'", "tokens", "create", "--permissions", "root")]
+    [InlineData(2, "--workspace needs a value", "tokens", "create", "--workspace")]
+    [InlineData(2, "--workspace needs a value", "tokens", "create", "--workspace", "--permissions", "admin")]
+    [InlineData(2, "there is no option '--workspaces'", "tokens", "create", "--workspaces", "default", "--permissions", "admin")]
+    [InlineData(2, "--permissions is required", "tokens", "create")]
+    [InlineData(2, "'not-a-uuid' is not a token id", "tokens", "revoke", "not-a-uuid")]
+    [InlineData(2, "'<token' is not a token id", "tokens", "revoke", "<token", "id>")]
+    [InlineData(2, "which token?", "tokens", "revoke")]
+    [InlineData(1, "there is no token", "tokens", "revoke", "0f8e0f37-6f2a-4a5e-9a57-5b1d2b0c3d4e")]
+    [InlineData(2, "there is no command 'tokens frobnicate'", "tokens", "frobnicate")]
+    [InlineData(2, "'--all' is not an argument this command takes", "tokens", "list", "--all")]
+    public async Task BadArgumentsNameWhatIsWrongAndCreateNothing(int exitCode, string said, params string[] args)
     {
         var result = await HooklineProcess.RunAsync(Env, args);
-        Assert.NotEqual(0, result.ExitCode);
-        Assert.False(string.IsNullOrWhiteSpace(result.StdErr));
-        Assert.DoesNotContain("Unhandled exception", result.StdErr);
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Contains(said, result.StdErr);
+        Assert.True(result.StdErr.Trim().Split('\n').Length <= 3, result.StdErr);
+        Assert.DoesNotContain("   at ", result.StdErr);
         var listed = await HooklineProcess.RunAsync(Env, "tokens", "list");
         Assert.DoesNotContain("hl_", listed.StdOut);
         Assert.Single(listed.StdOut.Trim().Split('\n')); // the header line only
+    }
+
+    [Fact]
+    public async Task AWorkspaceIsFoundByNameAndAnUnknownNameListsTheWorkspacesThereAre()
+    {
+        _ = _app.Server; // the first start creates workspace 'default'
+        var workspace = (await _app.Service<Hookline.Storage.ITokenStore>().ListWorkspacesAsync()).Single();
+
+        var created = await HooklineProcess.RunAsync(Env, "tokens", "create", "--workspace", "default", "--permissions", "admin");
+        Assert.Equal(0, created.ExitCode);
+        Assert.Contains($"for workspace 'default' ({workspace.Id})", created.StdOut);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _app.ClientWithToken(created.LastLine).GetAsync("/api/v1/webhooks")).StatusCode);
+
+        var unknown = await HooklineProcess.RunAsync(Env, "tokens", "create", "--workspace", "defualt", "--permissions", "admin");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains($"Workspaces: 'default' ({workspace.Id})", unknown.StdErr);
+    }
+
+    [Fact]
+    public async Task RevokingTwiceIsRefusedTheSecondTimeAndChangesNothing()
+    {
+        await HooklineProcess.RunAsync(Env, "tokens", "create", "--permissions", "events:publish", "--name", "once");
+        var id = (await HooklineProcess.RunAsync(Env, "tokens", "list")).StdOut.Split('\n').Single(l => l.Contains("once")).Split(' ')[0];
+
+        var first = await HooklineProcess.RunAsync(Env, "tokens", "revoke", id);
+        Assert.Equal((0, $"Revoked token {id} ('once')."), (first.ExitCode, first.StdOut.Trim()));
+        var revokedOn = await _app.ScalarAsync<object>($"SELECT revoked_on FROM api_tokens WHERE id = '{id}';");
+
+        var second = await HooklineProcess.RunAsync(Env, "tokens", "revoke", id);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains($"token {id} ('once') was already revoked on ", second.StdErr);
+        Assert.Equal("", second.StdOut);
+        Assert.Equal(revokedOn, await _app.ScalarAsync<object>($"SELECT revoked_on FROM api_tokens WHERE id = '{id}';"));
+    }
+
+    [Fact]
+    public async Task TokensListLinesUpItsColumnsWhateverTheirWidth()
+    {
+        await HooklineProcess.RunAsync(Env, "tokens", "create", "--permissions", "events:publish", "--name", "a");
+        await HooklineProcess.RunAsync(Env, "tokens", "create", "--workspace", Guid.NewGuid().ToString(), "--name",
+            "a much longer name than the header", "--permissions", "admin,workspace-manage-config:read,workspace-manage-config:write");
+
+        var lines = (await HooklineProcess.RunAsync(Env, "tokens", "list")).StdOut.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length);
+        foreach (var header in new[] { "workspace", "name", "permissions", "created (UTC)", "last used (UTC)", "status" })
+        {
+            var column = lines[0].IndexOf(header, StringComparison.Ordinal);
+            Assert.All(lines.Skip(1), line => Assert.True(line[(column - 2)..column] == "  " && line[column] != ' ', $"{header}: {line}"));
+        }
+    }
+
+    [Theory]
+    [InlineData("Usage: hookline tokens create [--workspace <id or name>]", "tokens", "create", "--help")]
+    [InlineData("Usage: hookline tokens list", "tokens", "list", "--help")]
+    [InlineData("Usage: hookline tokens revoke <token id>", "tokens", "revoke", "--help")]
+    [InlineData("Usage: hookline migrate", "migrate", "-h")]
+    [InlineData("  hookline tokens revoke <token id>", "--help")]
+    public async Task EveryCommandHasHelpThatTouchesNoDatabase(string said, params string[] args)
+    {
+        var result = await HooklineProcess.RunAsync(Env, args);
+        Assert.Equal((0, ""), (result.ExitCode, result.StdErr));
+        Assert.Contains(said, result.StdOut);
+        Assert.False(File.Exists(_app.Database.Path));
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class StartupErrorTests : IDisposable
         { "Hookline__Delivery__PauseAfterConsecutiveFailures", "0", "Hookline:Delivery:PauseAfterConsecutiveFailures = '0' is not valid" },
         { "Hookline__RateLimits__PerSecond", "0", "Hookline:RateLimits:PerSecond = '0' is not valid" },
         { "Hookline__RateLimits__PerMinute", "1e9", "Hookline:RateLimits:PerMinute = '1e9' is not a whole number" },
+        { "Hookline__Logging__Format", "xml", "Hookline:Logging:Format = 'xml' is not valid: use 'text'" },
         { "Hookline__Database__Provider", "mysql", "Hookline:Database:Provider must be 'sqlite' or 'postgres', not 'mysql'" },
         { "Hookline__Database__Provider", "postgres", "Hookline:Database:ConnectionString is not a PostgreSQL connection string" },
     };

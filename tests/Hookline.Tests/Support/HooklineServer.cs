@@ -23,10 +23,12 @@ public sealed class HooklineServer : IDisposable
     /// <summary>Every line the process wrote to stdout and stderr so far.</summary>
     public IReadOnlyList<string> Output => _output.ToArray();
 
-    public static async Task<HooklineServer> StartAsync(IReadOnlyDictionary<string, string> environment)
+    /// <param name="workingDirectory">Where relative paths (the default data/hookline.db) land; the test's own folder if null.</param>
+    public static async Task<HooklineServer> StartAsync(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(HooklineProcess.Dll);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         info.Environment["ASPNETCORE_URLS"] = url;
@@ -76,7 +78,7 @@ public sealed class HooklineServer : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -65,11 +65,11 @@ public sealed partial class PostgresDialect
         var queued = events.Count == 0 ? [] : (await c.QueryAsync<Guid>(
             $"""
             WITH s AS (
-              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times, @MaxAttempts)
-                AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts)),
+              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times, @MaxAttempts, @TraceParents::text[])
+                AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts, trace_parent)),
             e AS (
-              INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on)
-              SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on FROM s),
+              INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent)
+              SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent FROM s),
             d AS (
               INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
               SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
@@ -86,7 +86,7 @@ public sealed partial class PostgresDialect
                 Ids = events.Select(x => x.Event.Id).ToArray(), Workspaces = events.Select(x => x.Event.WorkspaceId).ToArray(),
                 Types = events.Select(x => x.Event.EventType).ToArray(), Mains = events.Select(x => x.Event.IsMainEntityChange).ToArray(),
                 Payloads = events.Select(x => x.Event.Payload).ToArray(), Times = events.Select(x => Utc(x.Event.CreatedOn)).ToArray(),
-                MaxAttempts = events.Select(x => x.MaxAttempts).ToArray(),
+                MaxAttempts = events.Select(x => x.MaxAttempts).ToArray(), TraceParents = events.Select(x => x.Event.TraceParent).ToArray(),
             }, tx)).CountBy(id => id).ToDictionary();
 
         var keys = new List<(IdempotencyKey Key, string Answer)>();

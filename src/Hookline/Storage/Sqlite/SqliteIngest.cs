@@ -5,7 +5,7 @@ namespace Hookline.Storage.Sqlite;
 
 public sealed partial class SqliteDialect
 {
-    /// <summary>Each request inside its own savepoint, so a failing one fails alone; three commands prepared once per request.</summary>
+    /// <summary>Each request inside its own savepoint, so a failing one fails alone; two commands prepared once per request and the deliveries queued in one.</summary>
     public override async Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group)
     {
         var (c, tx) = ((SqliteConnection)write.Connection, (SqliteTransaction)write.Transaction);
@@ -34,7 +34,6 @@ public sealed partial class SqliteDialect
         // Prepared once and bound per event: SQLite parses each statement once per request, not per event.
         await using var insertEvent = Prepared(c, tx, EventStore.InsertEvent);
         await using var fanOut = Prepared(c, tx, EventStore.FanOut(this));
-        await using var enqueue = Prepared(c, tx, EventStore.Enqueue);
         var ingested = new List<IngestedEvent>(request.Events.Count);
         var deliveries = 0;
         foreach (var e in request.Events)
@@ -48,17 +47,20 @@ public sealed partial class SqliteDialect
                 Bind(command, "@CreatedOn", SqlValues.Millis(e.CreatedOn));
             }
             Bind(insertEvent, "@Payload", e.Payload);
+            Bind(insertEvent, "@TraceParent", e.TraceParent);
             Bind(fanOut, "@MaxAttempts", request.MaxAttempts);
             await insertEvent.ExecuteNonQueryAsync();
             var queued = await fanOut.ExecuteNonQueryAsync();
-            if (queued > 0)
-            {
-                Bind(enqueue, "@Id", SqlValues.Text(e.Id));
-                await enqueue.ExecuteNonQueryAsync();
-            }
             deliveries += queued;
             ingested.Add(new IngestedEvent(e.Id, queued));
         }
+        // Queued together, in one statement: the one writer gave this request's deliveries the largest ids, one after another.
+        if (deliveries > 0)
+            await c.ExecuteAsync(
+                """
+                INSERT INTO delivery_queue (delivery_id, webhook_id, due_at)
+                SELECT id, webhook_id, due_at FROM deliveries WHERE id > (SELECT MAX(id) FROM deliveries) - @deliveries;
+                """, new { deliveries }, tx);
         var answer = request.Response(ingested);
         if (request.Key is { } k) await c.ExecuteAsync(EventStore.SaveKey, EventStore.KeyArgs(k, answer), tx);
         return new(new(IngestStatus.Accepted, answer), null, deliveries);

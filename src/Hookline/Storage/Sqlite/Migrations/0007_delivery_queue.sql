@@ -17,7 +17,6 @@ SELECT id, webhook_id, due_at, lease_until, lease_token, leased_by FROM deliveri
 DROP INDEX ix_deliveries_due;
 DROP INDEX ix_deliveries_webhook;
 CREATE INDEX ix_deliveries_webhook ON deliveries (webhook_id, created_on);
-CREATE INDEX ix_deliveries_created ON deliveries (created_on);
 ALTER TABLE deliveries DROP COLUMN lease_until;
 ALTER TABLE deliveries DROP COLUMN lease_token;
 ALTER TABLE deliveries DROP COLUMN leased_by;
