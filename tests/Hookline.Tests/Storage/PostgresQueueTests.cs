@@ -34,6 +34,15 @@ public sealed class PostgresQueueTests : IDisposable
         await Eventually.TrueAsync(async () => await Vacuums() == 1, 10, "the queue to be vacuumed");
     }
 
+    [PostgresFact]
+    public async Task ClaimsAndResultsArePlannedWithoutSequentialScansWhateverTheQueuesStatisticsSay()
+    {
+        await using (var queue = await _stores.Db.BeginWriteAsync(durable: false))
+            Assert.Equal("off", await Dapper.SqlMapper.ExecuteScalarAsync<string>(queue.Connection, "SHOW enable_seqscan;", transaction: queue.Transaction));
+        await using (var other = await _stores.Db.BeginWriteAsync())
+            Assert.Equal("on", await Dapper.SqlMapper.ExecuteScalarAsync<string>(other.Connection, "SHOW enable_seqscan;", transaction: other.Transaction));
+    }
+
     private Task<long> Vacuums() =>
         _stores.Scalar<long>("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';");
 }
