@@ -32,6 +32,7 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
 
     private Store.Place NewPlace()
     {
+        store.Quiesce(); // what the workload before left dirty is written out before this one starts
         var place = store.New();
         _places.Add(place);
         return place;
@@ -114,6 +115,9 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
         }
         var settled = Rate(ready + sizes.StartupSeconds - 10, ready + sizes.StartupSeconds);
         var reached = counts.Select(c => c.At).FirstOrDefault(t => t >= ready + 3 && Rate(t - 3, t) >= 0.9 * settled, double.NaN);
+        var curve = Enumerable.Range(0, sizes.StartupSeconds / 5).Select(i => Rate(ready + 5 * i, ready + 5 * i + 5) / 1000);
+        Console.Write($"[thousands/s per 5 s: {string.Join(" ", curve.Select(r => r.ToString("0.0")))}] ");
+        Console.Write($"[first 10 s, per second: {string.Join(" ", Enumerable.Range(0, 10).Select(i => (Rate(ready + i, ready + i + 1) / 1000).ToString("0.0")))}] ");
         return new StartupResult(ready, Rate(ready, ready + 10), settled, reached);
     }
 
@@ -290,6 +294,7 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
             if (after - before <= settled || rounds >= sizes.MaxWarmUpRounds)
             {
                 Console.Write($"[warm: {rounds} round(s), {start.Elapsed.TotalSeconds:0} s, last +{after - before} methods] ");
+                store.Quiesce(); // and what the warm-up left
                 CollectOwnGarbage();
                 return;
             }
