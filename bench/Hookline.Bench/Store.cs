@@ -29,9 +29,13 @@ public sealed class Store(string root, string? postgres)
 
     public void Drop(Place place)
     {
-        if (place.Database is null) return;
-        NpgsqlConnection.ClearAllPools();
-        Execute($"DROP DATABASE IF EXISTS {place.Database} WITH (FORCE);");
+        if (place.Database is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            Execute($"DROP DATABASE IF EXISTS {place.Database} WITH (FORCE);");
+        }
+        try { Directory.Delete(place.Folder, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the bench's folder goes at exit anyway
     }
 
     /// <summary>

@@ -32,14 +32,21 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
 
     private Store.Place NewPlace()
     {
-        store.Quiesce(); // what the workload before left dirty is written out before this one starts
+        // The workloads before are over: their data goes, so that PostgreSQL's autovacuum of it (100,000 rows a table after
+        // throughput) does not run in this one's window, and what they left dirty is written out before this one starts.
+        Clean();
+        store.Quiesce();
         var place = store.New();
         _places.Add(place);
         return place;
     }
 
-    /// <summary>Drops what the workloads created (PostgreSQL databases); SQLite files go with the bench's folder.</summary>
-    public void Clean() { foreach (var place in _places) store.Drop(place); }
+    /// <summary>Drops what the workloads created: PostgreSQL databases, SQLite files.</summary>
+    public void Clean()
+    {
+        foreach (var place in _places) store.Drop(place);
+        _places.Clear();
+    }
 
     /// <summary>The machine's limit: plain HttpClient POSTs of the same 1 KiB body to the same receiver, 64 at a time.</summary>
     public async Task<double> CeilingAsync()

@@ -16,45 +16,56 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         string node, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var write = await db.BeginWriteAsync(ct, durable: false); // a lease lost in a power cut is claimed again
-        var (c, tx) = (write.Connection, write.Transaction);
+        var args = new { Until = now + lease, Token = token, Now = now, Max = max, node };
         // The pick is materialised first: inlined into the UPDATE, a planner that thinks the queue empty may rescan it per row
         // and lease more than @Max.
-        var claimed = (await c.QueryAsync<ClaimRow>(
+        var picked =
             $"""
-             WITH picked AS MATERIALIZED (
+             picked AS MATERIALIZED (
                SELECT q.delivery_id FROM delivery_queue q
                WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
                  AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = q.webhook_id AND w.paced_until > @Now)
                ORDER BY q.due_at, q.delivery_id LIMIT @Max {D.SkipLocked})
-             UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node
-             WHERE {D.InQuery("delivery_id", "SELECT delivery_id FROM picked")}
-             RETURNING delivery_id AS id, webhook_id;
-             """, new { Until = now + lease, Token = token, Now = now, Max = max, node }, tx)).AsList();
-        if (claimed.Count == 0) { await write.CommitAsync(ct); return []; }
+             """;
+        var leaseThem = $"UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node " +
+            $"WHERE {D.InQuery("delivery_id", "SELECT delivery_id FROM picked")}";
 
-        var (targets, details) = await TargetsAsync(c, tx, claimed.Select(d => d.WebhookId).Distinct(), now, claimed.Select(d => d.Id));
-        claimed = await PaceAsync(c, tx, claimed, targets, now, now + slackPacing);
+        if (D.ClaimsInOneStatement)
+        {
+            // A lease lost in a power cut is claimed again; a lease taken and never read (a crash in between) runs out.
+            await using var c = await db.OpenQueueAsync(ct);
+            var leased = await D.ClaimInOneAsync(c, picked, leaseThem, args, token);
+            return leased.Count == 0 ? leased : await PaceAsync(c, null, leased, now, now + slackPacing);
+        }
+
+        await using var write = await db.BeginWriteAsync(ct, durable: false);
+        var (wc, tx) = (write.Connection, write.Transaction);
+        var rows = (await wc.QueryAsync<ClaimRow>($"WITH {picked} {leaseThem} RETURNING delivery_id AS id, webhook_id;", args, tx)).AsList();
+        if (rows.Count == 0) { await write.CommitAsync(ct); return []; }
+
+        var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
+        var claimed = rows.Select(q => (Queue: q, Row: details[q.Id])).Select(d => new ClaimedDelivery(d.Queue.Id, d.Row.MessageId,
+            d.Row.EventId, d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId],
+            d.Row.TraceParent)).ToList();
+        claimed = await PaceAsync(wc, tx, claimed, now, now + slackPacing);
         await write.CommitAsync(ct);
-
-        return claimed.Select(q => (Queue: q, Row: details[q.Id])).Select(d => new ClaimedDelivery(d.Queue.Id, d.Row.MessageId, d.Row.EventId,
-            d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId], d.Row.TraceParent)).ToList();
+        return claimed;
     }
 
     /// <summary>
     /// One delivery per Slack webhook per interval, across every node: the conditional UPDATE takes the webhook row, so a node
     /// claiming for the same webhook at once waits, re-reads paced_until, and gives its delivery back, due when the pace allows.
     /// </summary>
-    private async Task<List<ClaimRow>> PaceAsync(DbConnection c, DbTransaction tx, List<ClaimRow> claimed,
-        Dictionary<Guid, WebhookTarget> targets, DateTimeOffset now, DateTimeOffset next)
+    private async Task<List<ClaimedDelivery>> PaceAsync(DbConnection c, DbTransaction? tx, List<ClaimedDelivery> claimed,
+        DateTimeOffset now, DateTimeOffset next)
     {
-        var slack = claimed.Where(d => targets[d.WebhookId].ReceiverType == PacedReceiverType).ToList();
+        var slack = claimed.Where(d => d.Target.ReceiverType == PacedReceiverType).ToList();
         if (slack.Count == 0) return claimed;
         var won = (await c.QueryAsync<Guid>(
             $"UPDATE webhooks SET paced_until = @next WHERE {D.In("id", "@ids")} AND (paced_until IS NULL OR paced_until <= @now) RETURNING id;",
-            new { next, now, ids = D.Values(slack.Select(d => d.WebhookId).Distinct()) }, tx)).ToHashSet();
-        var keep = slack.Where(d => won.Contains(d.WebhookId)).GroupBy(d => d.WebhookId).Select(g => g.MinBy(d => d.Id)!).ToList();
-        var giveBack = slack.Except(keep).Select(d => d.Id).ToList();
+            new { next, now, ids = D.Values(slack.Select(d => d.Target.Id).Distinct()) }, tx)).ToHashSet();
+        var keep = slack.Where(d => won.Contains(d.Target.Id)).GroupBy(d => d.Target.Id).Select(g => g.MinBy(d => d.Id)!).ToList();
+        var giveBack = slack.Except(keep).Select(d => d.Id).ToHashSet();
         if (giveBack.Count > 0)
             await c.ExecuteAsync(
                 $"""

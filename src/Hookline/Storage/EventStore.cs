@@ -68,9 +68,7 @@ public sealed class EventStore : IEventStore
         try
         {
             // Not durable where FlushLoopAsync makes it so before any answer.
-            await using var write = await _db.BeginWriteAsync(durable: !_db.FlushesSeparately);
-            results = await _db.Dialect.IngestAsync(write, group.Select(r => r.Ingest).ToList());
-            await write.CommitAsync();
+            results = await _db.IngestAsync(group.Select(r => r.Ingest).ToList(), durable: !_db.FlushesSeparately);
         }
         catch (Exception e)
         {

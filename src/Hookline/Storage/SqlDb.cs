@@ -14,12 +14,24 @@ public abstract class SqlDb
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken ct = default);
 
+    /// <summary>A connection for the queue's own statements outside a transaction (PostgreSQL: the pool set up for them).</summary>
+    public virtual Task<DbConnection> OpenQueueAsync(CancellationToken ct = default) => OpenAsync(ct);
+
     /// <summary>
     /// Opens a write transaction. <paramref name="durable"/> false commits without waiting for the disk: for writes whose
     /// loss in a power cut is harmless (a lease is claimed again; a result means one more send, at least once as always), or
     /// whose writer calls <see cref="FlushAsync"/> before it answers, as ingest does. A crash of the process loses nothing.
     /// </summary>
     public abstract Task<SqlWrite> BeginWriteAsync(CancellationToken ct = default, bool durable = true);
+
+    /// <summary>Writes a group of ingest requests and commits it (<see cref="SqlDialect.IngestAsync"/>).</summary>
+    public virtual async Task<IngestResult[]> IngestAsync(IReadOnlyList<IngestRequest> group, bool durable)
+    {
+        await using var write = await BeginWriteAsync(durable: durable);
+        var results = await Dialect.IngestAsync(write, group);
+        await write.CommitAsync();
+        return results;
+    }
 
     /// <summary>Makes every transaction committed before the call durable, including those committed with durable false.</summary>
     public abstract Task FlushAsync();

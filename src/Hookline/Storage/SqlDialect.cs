@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Hookline.Storage.Querying;
 
 namespace Hookline.Storage;
@@ -46,6 +47,20 @@ public abstract class SqlDialect : ISqlDialect
 
     /// <summary>A statement that keeps other writers of <paramref name="table"/> out until the transaction ends.</summary>
     public abstract string LockTable(string table);
+
+    /// <summary>
+    /// Whether <see cref="ClaimInOneAsync"/> leases and reads a claim in one statement (PostgreSQL: an UPDATE inside WITH).
+    /// SQLite cannot, and claims in a write transaction with a second round trip for the rest; its round trips are calls in process.
+    /// </summary>
+    public virtual bool ClaimsInOneStatement => false;
+
+    /// <summary>
+    /// Runs the claim's <paramref name="picked"/> (a WITH entry named picked) and <paramref name="lease"/> (the UPDATE that leases
+    /// what it picked) as one statement on <paramref name="c"/>, outside any transaction, returning each leased delivery with its
+    /// event and its webhook's target.
+    /// </summary>
+    public virtual Task<List<ClaimedDelivery>> ClaimInOneAsync(DbConnection c, string picked, string lease, object args, long token) =>
+        throw new NotSupportedException($"{GetType().Name} claims in a transaction (ClaimsInOneStatement is false).");
 
     /// <summary>Writes a group of ingest requests in the open transaction; one failing request fails alone.</summary>
     public abstract Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group);

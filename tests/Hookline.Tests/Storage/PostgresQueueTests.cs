@@ -59,6 +59,34 @@ public sealed class PostgresQueueTests : IDisposable
         Assert.DoesNotContain("\"JIT\"", plan);
     }
 
+    [PostgresFact]
+    public async Task ANodeIsWokenByAnotherNodesCommitsButNotByItsOwn()
+    {
+        // Its own workers are told in process; its own NOTIFY echoed back was a claim that found nothing, per commit.
+        await _stores.Schema.MigrateAsync();
+        var signal = new DeliverySignal();
+        var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres",
+            ConnectionString = ((PostgresDb)_stores.Db).ConnectionString });
+        using var other = new PostgresDb(options);
+        using var listener = new PostgresWakeListener((PostgresDb)_stores.Db, signal,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresWakeListener>.Instance);
+        await listener.StartAsync(CancellationToken.None);
+        Assert.True(await Woken(TimeSpan.FromSeconds(10)), "the listener's own signal once it listens");
+
+        _stores.Db.Wake();
+        Assert.False(await Woken(TimeSpan.FromSeconds(2)), "woken by its own NOTIFY");
+        other.Wake();
+        Assert.True(await Woken(TimeSpan.FromSeconds(10)), "not woken by the other node's NOTIFY");
+        await listener.StopAsync(CancellationToken.None);
+
+        async Task<bool> Woken(TimeSpan within)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await signal.WaitAsync(within, TimeProvider.System, CancellationToken.None);
+            return clock.Elapsed < within * 0.9;
+        }
+    }
+
     private Task<long> Vacuums() =>
         _stores.Scalar<long>("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';");
 }

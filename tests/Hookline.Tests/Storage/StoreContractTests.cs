@@ -160,6 +160,28 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         Assert.Equal(2, (await Claim(100, T0.AddHours(30))).Count);
     }
 
+    [Theory]
+    [InlineData(false)] // on PostgreSQL one statement outside a transaction
+    [InlineData(true)] // in a transaction, keys locked and saved
+    public async Task ARequestThatFailsInAGroupFailsAloneAndTheOthersAreWrittenWhole(bool keys)
+    {
+        var taken = new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{\"first\":1}", T0);
+        await _events.IngestAsync([taken], null, 3, _ => "");
+        NewEvent E() => new(Guid.NewGuid(), _workspace, "task_added", true, "{}", T0);
+        IngestRequest Request(params NewEvent[] events) => new(events, keys ? new("scope", Guid.NewGuid().ToString(), "h", T0, T0.AddHours(-24)) : null,
+            3, r => $"{r.Count} events, {r.Sum(e => e.Deliveries)} deliveries");
+        var group = new[] { Request(E(), E()), Request(E(), taken with { Payload = "{\"second\":2}" }), Request(E()) };
+
+        var results = await stores.Db.IngestAsync(group, durable: true);
+
+        Assert.Equal(("2 events, 2 deliveries", null), (results[0].Outcome?.Response, results[0].Error));
+        Assert.NotNull(results[1].Error);
+        Assert.Equal(("1 events, 1 deliveries", null), (results[2].Outcome?.Response, results[2].Error));
+        Assert.Equal(4, (await Claim(100, T0)).Count); // the earlier event's delivery and the three written, none of the failed request's
+        Assert.Equal(4L, await stores.Scalar<long>("SELECT COUNT(*) FROM events;"));
+        Assert.Equal("{\"first\":1}", await stores.Scalar<string>($"SELECT payload FROM events WHERE payload LIKE '%first%' OR payload LIKE '%second%';"));
+    }
+
     [Fact]
     public async Task DeactivatingOrDeletingAWebhookCancelsItsQueue()
     {

@@ -44,6 +44,19 @@ public sealed class PostgresDb : SqlDb, IDisposable
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct = default) => await DataSource.OpenConnectionAsync(ct);
 
+    public override async Task<DbConnection> OpenQueueAsync(CancellationToken ct = default) => await _unsynced.OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// A group without idempotency keys is one statement (<see cref="PostgresDialect.IngestAloneAsync"/>), committed by itself: one
+    /// round trip, where BEGIN with it and a COMMIT after took two. Keys need the transaction, to lock them and save the answers.
+    /// </summary>
+    public override async Task<IngestResult[]> IngestAsync(IReadOnlyList<IngestRequest> group, bool durable)
+    {
+        if (!durable || group.Any(r => r.Key is not null)) return await base.IngestAsync(group, durable);
+        await using var c = await DataSource.OpenConnectionAsync();
+        return await PostgresDialect.IngestAloneAsync(c, group);
+    }
+
     public override async Task<SqlWrite> BeginWriteAsync(CancellationToken ct = default, bool durable = true)
     {
         var connection = await (durable ? DataSource : _unsynced).OpenConnectionAsync(ct);
@@ -122,6 +135,12 @@ public sealed class PostgresDb : SqlDb, IDisposable
     private int _wakePending;
 
     /// <summary>
+    /// Sent as the NOTIFY's payload: this process's listener ignores its own wakes, since its workers were already told in
+    /// process. Echoed back, each was a claim that found nothing and a look at the queue, on every commit of a busy node.
+    /// </summary>
+    public string WakeTag { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>
     /// NOTIFY after the commit, not inside it: PostgreSQL serialises the commits of notifying transactions, WAL flush included.
     /// Wakes asked for while one is being sent share the next one; if a wake is lost, the workers' poll is the backstop.
     /// </summary>
@@ -136,7 +155,7 @@ public sealed class PostgresDb : SqlDb, IDisposable
         {
             await using var c = await DataSource.OpenConnectionAsync();
             Volatile.Write(ref _wakePending, 0); // a commit after this point asks again; one before it is covered by this NOTIFY
-            await using var notify = new NpgsqlCommand($"SELECT pg_notify('{WakeChannel}', '');", c);
+            await using var notify = new NpgsqlCommand($"SELECT pg_notify('{WakeChannel}', @tag);", c) { Parameters = { new("tag", WakeTag) } };
             await notify.ExecuteNonQueryAsync();
         }
         catch (Exception)

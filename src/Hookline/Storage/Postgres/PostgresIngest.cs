@@ -40,7 +40,29 @@ public sealed partial class PostgresDialect
         }
     }
 
-    private static async Task<IngestResult[]> IngestTogetherAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<IngestRequest> group)
+    /// <summary>
+    /// A group without idempotency keys, outside a transaction: its one statement commits it (see <see cref="PostgresDb.IngestAsync"/>).
+    /// Should it fail, nothing of it was written, and each request is written again by a statement of its own.
+    /// </summary>
+    public static async Task<IngestResult[]> IngestAloneAsync(NpgsqlConnection c, IReadOnlyList<IngestRequest> group)
+    {
+        try
+        {
+            return await IngestTogetherAsync(c, null, group);
+        }
+        catch (PostgresException) when (group.Count > 1)
+        {
+            var results = new IngestResult[group.Count];
+            for (var i = 0; i < group.Count; i++)
+            {
+                try { results[i] = (await IngestTogetherAsync(c, null, [group[i]]))[0]; }
+                catch (PostgresException e) { results[i] = new(null, e, 0); }
+            }
+            return results;
+        }
+    }
+
+    private static async Task<IngestResult[]> IngestTogetherAsync(NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<IngestRequest> group)
     {
         var results = new IngestResult[group.Count];
         var earlier = await EarlierAnswersAsync(c, tx, group);
@@ -119,7 +141,7 @@ public sealed partial class PostgresDialect
     /// and reads the answers already stored for them, in one round trip.
     /// </summary>
     private static async Task<Dictionary<(string, string), Func<IdempotencyKey, IngestOutcome>>> EarlierAnswersAsync(NpgsqlConnection c,
-        NpgsqlTransaction tx, IReadOnlyList<IngestRequest> group)
+        NpgsqlTransaction? tx, IReadOnlyList<IngestRequest> group)
     {
         var keys = group.Where(r => r.Key is not null).Select(r => r.Key!).ToList();
         if (keys.Count == 0) return [];

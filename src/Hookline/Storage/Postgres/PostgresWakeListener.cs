@@ -4,7 +4,7 @@ using Npgsql;
 namespace Hookline.Storage.Postgres;
 
 /// <summary>
-/// LISTENs for the NOTIFY that ingest sends on commit, so a worker on any node starts on new deliveries at once.
+/// LISTENs for the NOTIFY that ingest sends on commit, so a worker on any other node starts on new deliveries at once.
 /// Polling remains the backstop while the connection is down.
 /// </summary>
 public sealed class PostgresWakeListener(PostgresDb db, DeliverySignal signal, ILogger<PostgresWakeListener> logger) : BackgroundService
@@ -18,7 +18,7 @@ public sealed class PostgresWakeListener(PostgresDb db, DeliverySignal signal, I
                 // Its own connection, never pooled: a pooled one would go back to the pool still listening.
                 await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false }.ConnectionString);
                 await c.OpenAsync(stopping);
-                c.Notification += (_, _) => signal.Notify();
+                c.Notification += (_, e) => { if (e.Payload != db.WakeTag) signal.Notify(); };
                 await c.ExecuteAsync($"LISTEN {PostgresDb.WakeChannel};");
                 signal.Notify(); // whatever arrived while we were not listening
                 while (!stopping.IsCancellationRequested) await c.WaitAsync(stopping);

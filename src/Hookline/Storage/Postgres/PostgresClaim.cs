@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Hookline.Storage.Postgres;
+
+public sealed partial class PostgresDialect
+{
+    public override bool ClaimsInOneStatement => true;
+
+    /// <summary>
+    /// Lease, deliveries, events, webhooks and their live secrets (newest first) in one statement: one round trip and one
+    /// commit a claim, where a transaction with a second statement for the rest took three. Each webhook is read once however
+    /// many of its deliveries the claim took.
+    /// </summary>
+    public override async Task<List<ClaimedDelivery>> ClaimInOneAsync(DbConnection c, string picked, string lease, object args, long token)
+    {
+        var rows = await c.QueryAsync<ClaimedRow>(
+            $"""
+             WITH {picked},
+             leased AS ({lease} RETURNING delivery_id, webhook_id),
+             targets AS (
+               SELECT w.id, w.workspace_id, w.uri, w.receiver_type, w.language, w.authentication_type, w.authentication,
+                 ARRAY(SELECT s.secret FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.expires_on IS NULL OR s.expires_on > @Now)
+                       ORDER BY s.expires_on IS NULL DESC, s.expires_on DESC, s.created_on DESC) AS secrets
+               FROM webhooks w WHERE w.id = ANY(ARRAY(SELECT DISTINCT webhook_id FROM leased)))
+             SELECT l.delivery_id AS id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent,
+               t.id AS webhook_id, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets
+             FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id JOIN targets t ON t.id = l.webhook_id;
+             """, args);
+        var targets = new Dictionary<Guid, WebhookTarget>();
+        return rows.Select(r => new ClaimedDelivery(r.Id, r.MessageId, r.EventId, r.EventType, r.Payload, r.Attempts + 1, r.MaxAttempts,
+            token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] = new WebhookTarget(r.WebhookId, r.WorkspaceId,
+                r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication, r.Secrets), r.TraceParent)).ToList();
+    }
+
+    private sealed class ClaimedRow
+    {
+        public long Id { get; init; }
+        public string MessageId { get; init; } = "";
+        public Guid EventId { get; init; }
+        public int Attempts { get; init; }
+        public int MaxAttempts { get; init; }
+        public string EventType { get; init; } = "";
+        public string Payload { get; init; } = "";
+        public string? TraceParent { get; init; }
+        public Guid WebhookId { get; init; }
+        public Guid WorkspaceId { get; init; }
+        public string Uri { get; init; } = "";
+        public string ReceiverType { get; init; } = "";
+        public string? Language { get; init; }
+        public string AuthenticationType { get; init; } = "";
+        public string? Authentication { get; init; }
+        public string[] Secrets { get; init; } = [];
+    }
+}
