@@ -29,6 +29,14 @@ for tool in curl python3; do
     command -v "$tool" >/dev/null || { echo "test.sh: $tool is needed for the README walk-through test: install it (Debian: sudo apt-get install $tool)." >&2; exit 1; }
   fi
 done
+# The portal's browser tests drive Debian's Chromium (never a downloaded browser); without it they are skipped, saying so.
+if ! command -v chromium >/dev/null && [ -z "${HOOKLINE_TEST_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "test.sh: installing Debian's chromium package for the portal's browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  command -v chromium >/dev/null || { echo "test.sh: chromium is needed for the portal's browser tests: install it (Debian: sudo apt-get install chromium)." >&2; exit 1; }
+fi
 # Debian starts a cluster of its own on install; ours is separate, so stop nothing and use a port of our own.
 PGTMP=$(mktemp -d /tmp/hookline-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }  # initdb refuses root

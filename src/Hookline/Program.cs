@@ -3,6 +3,7 @@ using Hookline.Auth;
 using Hookline.Cli;
 using Hookline.Delivery;
 using Hookline.Events;
+using Hookline.Portal;
 using Hookline.Security;
 using Hookline.Storage;
 using Hookline.Webhooks;
@@ -22,6 +23,7 @@ builder.Services.AddWebhooks();
 builder.Services.AddEvents();
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
+builder.Services.AddPortal();
 builder.Services.AddHooklineMetrics();
 builder.Services.AddHooklineTracing(builder.Configuration);
 builder.AddHooklineLogging();
@@ -32,6 +34,7 @@ builder.Logging.AddFilter((category, level) => started || level < LogLevel.Error
 
 var app = builder.Build();
 app.UseErrorHandling();
+app.UsePortal();
 app.UseAuthentication();
 app.UseWorkspaceRateLimits();
 app.UseAuthorization();
@@ -40,6 +43,7 @@ if (app.Configuration.GetValue("Hookline:Node:Api", true))
 {
     app.MapWebhooks().MapDeliveryActions();
     app.MapEvents();
+    app.MapPortal();
 }
 try
 {

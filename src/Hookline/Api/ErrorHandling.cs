@@ -31,7 +31,9 @@ public static class ErrorHandling
         return app;
     }
 
-    private static Task WriteEmptyStatus(HttpContext http) => http.Response.StatusCode switch
+    private static Task WriteEmptyStatus(HttpContext http) => http.Request.Path.StartsWithSegments("/portal")
+        ? Portal.PortalSetup.WriteStatusPageAsync(http)
+        : http.Response.StatusCode switch
     {
         404 => ApiError.WriteAsync(http, 404, "not-found", "There is no matching path for this URL."),
         405 => ApiError.WriteAsync(http, 405, "method-not-allowed", $"The method {http.Request.Method} is not allowed on this path."),

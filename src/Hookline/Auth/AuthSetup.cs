@@ -24,7 +24,9 @@ public static class AuthSetup
             .AddPolicy(Policies.EventsPublish, p => p.AddRequirements(
                 new PermissionRequirement([Permissions.EventsPublish], AllowSystemTokens: true)))
             .AddPolicy(Policies.MetricsRead, p => p.AddRequirements(
-                new PermissionRequirement([Permissions.MetricsRead], AllowSystemTokens: true, AllowWorkspaceTokens: false)));
+                new PermissionRequirement([Permissions.MetricsRead], AllowSystemTokens: true, AllowWorkspaceTokens: false)))
+            .AddPolicy(Policies.PortalIssue, p => p.AddRequirements(
+                new PermissionRequirement([Permissions.PortalIssue], AllowSystemTokens: true, AllowWorkspaceTokens: false)));
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AworkAuthorizationResults>();
         services.AddRateLimits();
@@ -65,7 +67,8 @@ public static class AuthSetup
 
         public Task HandleAsync(RequestDelegate next, HttpContext http, AuthorizationPolicy policy, PolicyAuthorizationResult result)
         {
-            if (!result.Forbidden) return _default.HandleAsync(next, http, policy, result);
+            // The portal's pages answer as pages (its scheme's forbid), not as the API's JSON.
+            if (!result.Forbidden || http.Request.Path.StartsWithSegments("/portal")) return _default.HandleAsync(next, http, policy, result);
             var needed = result.AuthorizationFailure?.FailedRequirements.OfType<PermissionRequirement>().FirstOrDefault();
             return ApiError.WriteAsync(http, 401, "unauthorized", needed?.Describe(http.User.WorkspaceIdOrNull() is not null) ?? "This token may not do this.");
         }

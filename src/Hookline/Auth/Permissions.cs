@@ -8,8 +8,10 @@ public static class Permissions
     public const string EventsPublish = "events:publish";
     /// <summary>Reading /metrics: for system tokens only, since the figures cover every workspace.</summary>
     public const string MetricsRead = "metrics:read";
+    /// <summary>Issuing portal links for any workspace: for system tokens only, held by the product that embeds the portal.</summary>
+    public const string PortalIssue = "portal:issue";
 
-    public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish, MetricsRead];
+    public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish, MetricsRead, PortalIssue];
 }
 
 /// <summary>Named authorization policies; each lists the permissions that satisfy it (any one is enough).</summary>
@@ -20,4 +22,5 @@ public static class Policies
     public const string ConfigWrite = "config-write";
     public const string EventsPublish = "events-publish";
     public const string MetricsRead = "metrics-read";
+    public const string PortalIssue = "portal-issue";
 }

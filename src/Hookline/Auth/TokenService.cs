@@ -22,6 +22,8 @@ public sealed class TokenService(ITokenStore store, TimeProvider time)
             throw new ArgumentException($"Unknown permission(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Permissions.All)}.");
         if (workspaceId is not null && permissions.Contains(Permissions.MetricsRead))
             throw new ArgumentException($"'{Permissions.MetricsRead}' is for system tokens (no workspace): the metrics cover every workspace.");
+        if (workspaceId is not null && permissions.Contains(Permissions.PortalIssue))
+            throw new ArgumentException($"'{Permissions.PortalIssue}' is for system tokens (no workspace): its links may open any workspace.");
         if (workspaceId is { } ws) await store.EnsureWorkspaceAsync(ws, ws.ToString(), ct);
 
         var issued = New(workspaceId, permissions, name);

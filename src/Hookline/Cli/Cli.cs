@@ -1,4 +1,5 @@
 using Hookline.Auth;
+using Hookline.Security;
 using Hookline.Storage;
 
 namespace Hookline.Cli;
@@ -39,9 +40,20 @@ public static class Cli
         new(["tokens", "revoke"], "hookline tokens revoke <token id>",
             "Revokes a token at once on this node and within a second on the others. The id is the first column of 'hookline tokens list'.",
             RevokeAsync),
+        new(["portal-link"], "hookline portal-link --workspace <id or name> [--minutes <n>] [--read-only]",
+            $"""
+             Prints a link that opens the portal for one workspace, without a token: the last line. It works once, until it
+             expires, and shows only that workspace. Hookline:Portal:PublicUrl is where it points (default: the first of
+             'urls', else http://localhost:5080). The same as POST /api/v1/portal/links with a portal:issue token.
+               --workspace    the workspace, by id or by name ('hookline tokens list' shows the ids)
+               --minutes      how long it may be opened: 1 to {Portal.PortalLinks.MaxMinutes:N0} (default 60)
+               --read-only    the session it opens may look, not change anything
+             """,
+            PortalLinkAsync),
     ];
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "tokens" or "migrate" or "help" or "--help" or "-h";
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0 && args[0] is "tokens" or "migrate" or "portal-link" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -64,6 +76,9 @@ public static class Cli
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSecrets(builder.Configuration);
+        builder.Services.AddOptions<Portal.PortalOptions>().BindConfiguration(Portal.PortalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Portal.PortalLinks>();
         try
         {
             using var host = builder.Build();
@@ -198,6 +213,34 @@ public static class Cli
         if (token.RevokedOn is not null || !await store.RevokeAsync(id, services.GetRequiredService<TimeProvider>().GetUtcNow()))
             throw new RefusedException($"token {id} ('{token.Name}') was already revoked{(token.RevokedOn is { } at ? $" on {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "")}; nothing changed.");
         Console.WriteLine($"Revoked token {id} ('{token.Name}').");
+        return 0;
+    }
+
+    private static async Task<int> PortalLinkAsync(IServiceProvider services, string[] args)
+    {
+        string? workspaceArg = null;
+        var (minutes, readOnly) = (60, false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--read-only") { readOnly = true; continue; }
+            if (args[i] is not ("--workspace" or "--minutes"))
+                throw new UsageException(args[i].StartsWith('-') ? $"there is no option '{args[i]}'." : $"'{args[i]}' is not an option; options start with --.");
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"{args[i]} needs a value.");
+            var value = args[++i];
+            if (args[i - 1] == "--workspace") workspaceArg = value;
+            else if (!int.TryParse(value, out minutes) || minutes < 1 || minutes > Portal.PortalLinks.MaxMinutes)
+                throw new UsageException($"--minutes: '{value}' is not a whole number from 1 to {Portal.PortalLinks.MaxMinutes:N0}.");
+        }
+        if (workspaceArg is null) throw new UsageException("--workspace is required: the workspace the link opens.");
+        await services.GetRequiredService<IDatabase>().MigrateAsync();
+        var workspace = await FindWorkspaceAsync(services, workspaceArg);
+        if (workspace.CreatedOn == default) throw new RefusedException($"--workspace: there is no workspace {workspace.Id}.");
+        var config = services.GetRequiredService<IConfiguration>();
+        var root = config["urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "http://localhost:5080";
+        var (url, expiresOn) = services.GetRequiredService<Portal.PortalLinks>().Issue(workspace.Id, minutes, readOnly, root);
+        Console.WriteLine($"A {(readOnly ? "read-only " : "")}portal link for workspace '{workspace.Name}' ({workspace.Id}), " +
+                          $"to open once until {expiresOn.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC:");
+        Console.WriteLine(url);
         return 0;
     }
 

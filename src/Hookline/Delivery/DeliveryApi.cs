@@ -19,7 +19,7 @@ public sealed record RecoverResult(int Requeued);
 /// <summary>Beyond awork: signing secrets, a test send, redelivery and recovery, on the webhooks route group.</summary>
 public static class DeliveryApi
 {
-    public const string TestEventType = "webhook_test";
+    public const string TestEventType = DeliveryCommands.TestEventType;
 
     public static RouteGroupBuilder MapDeliveryActions(this RouteGroupBuilder group)
     {
@@ -42,74 +42,47 @@ public static class DeliveryApi
     }
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> GetSecretAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, SecretProtector protector, CancellationToken ct) =>
-        await store.GetSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
-            ? TypedResults.Ok(new WebhookSecret(protector.Unprotect(key)))
+        Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>
+        await commands.GetSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
+            ? TypedResults.Ok(new WebhookSecret(key))
             : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> RotateSecretAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, SecretProtector protector, IOptionsMonitor<DeliveryOptions> options,
-        TimeProvider time, CancellationToken ct)
-    {
-        var key = Signing.NewSecret();
-        var now = time.GetUtcNowMs();
-        return await store.RotateSecretAsync(http.User.WorkspaceId(), webhookId, protector.Protect(key), now, now + options.CurrentValue.SecretGracePeriod, ct)
+        Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>
+        await commands.RotateSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
             ? TypedResults.Ok(new WebhookSecret(key))
             : ApiError.WebhookNotFound(http, webhookId);
-    }
 
     private static async Task<Results<Ok<WebhookTestResult>, JsonHttpResult<ErrorResponse>>> TestAsync(
-        Guid webhookId, HttpContext http, IDeliveryStore deliveries, IWebhookStore webhooks, WebhookSender sender, TimeProvider time,
-        CancellationToken ct)
-    {
-        var workspace = http.User.WorkspaceId();
-        var now = time.GetUtcNowMs();
-        if (await deliveries.GetTargetAsync(workspace, webhookId, now, ct) is not { } target) return ApiError.WebhookNotFound(http, webhookId);
-
-        var eventId = Guid.CreateVersion7(now);
-        var payload = JsonSerializer.Serialize(new
-        {
-            timestamp = now.UtcDateTime, eventType = TestEventType,
-            entity = new { message = "This is a test event from Hookline." },
-            entityId = (string?)null, entityType = (string?)null, entityLink = (string?)null, traceId = ApiError.TraceId(http),
-            triggeredBy = new { id = http.User.TokenId() }, changes = (object?)null,
-        }, JsonSerializerOptions.Web);
-        var delivery = new ClaimedDelivery(0, $"msg_test_{eventId:N}", eventId, TestEventType, payload, 1, 1, 0, target);
-        var (outcome, message) = await sender.SendAsync(delivery, ct);
-        await webhooks.AddLogsAsync([new DeliveryLog(Guid.CreateVersion7(now), workspace, webhookId, eventId, TestEventType, 1, message,
-            outcome.ResponseCode, outcome.Reason, outcome.Success, outcome.DurationMs, outcome.ResponseBody, time.GetUtcNowMs())], ct);
-        return TypedResults.Ok(new WebhookTestResult(outcome.ResponseCode, outcome.Reason, outcome.Success));
-    }
+        Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>
+        await commands.TestAsync(http.User.WorkspaceId(), webhookId, http.User.TokenId(), ApiError.TraceId(http), ct) is { } result
+            ? TypedResults.Ok(result)
+            : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Accepted<RedeliverResult>, JsonHttpResult<ErrorResponse>>> RedeliverAsync(
-        Guid webhookId, Guid logId, HttpContext http, IDeliveryStore deliveries, IWebhookStore webhooks, DeliverySignal signal,
-        IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
+        Guid webhookId, Guid logId, HttpContext http, DeliveryCommands commands, CancellationToken ct)
     {
-        var workspace = http.User.WorkspaceId();
-        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return ApiError.WebhookNotFound(http, webhookId);
-        var (found, deliveryId) = await deliveries.FindDeliveryOfLogAsync(workspace, webhookId, logId, ct);
-        if (!found) return ApiError.NotFound(http, $"The webhook '{webhookId}' has no log with the id '{logId}'.");
-        if (deliveryId is not { } id) return InvalidOperation(http, "A test send has no delivery to send again; use /test instead.");
-        if (!webhook.IsActive) return InvalidOperation(http, "The webhook is inactive; activate it (PUT isActive: true) first.");
-        await deliveries.RedeliverAsync(workspace, webhookId, id, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
-        signal.Notify();
-        return TypedResults.Accepted((string?)null, new RedeliverResult(id));
+        var (id, refused) = await commands.RedeliverAsync(http.User.WorkspaceId(), webhookId, logId, ct);
+        return refused == Refusal.None ? TypedResults.Accepted((string?)null, new RedeliverResult(id)) : Refuse(http, refused, webhookId, logId);
     }
 
     private static async Task<Results<Accepted<RecoverResult>, JsonHttpResult<ErrorResponse>>> RecoverAsync(
-        Guid webhookId, string? since, HttpContext http, IDeliveryStore deliveries, IWebhookStore webhooks, DeliverySignal signal,
-        IOptionsMonitor<DeliveryOptions> options, TimeProvider time, CancellationToken ct)
+        Guid webhookId, string? since, HttpContext http, DeliveryCommands commands, CancellationToken ct)
     {
-        var workspace = http.User.WorkspaceId();
-        if (await webhooks.GetAsync(workspace, webhookId, ct) is not { } webhook) return ApiError.WebhookNotFound(http, webhookId);
-        if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var from))
-            return ApiError.Validation(http, [new("since", "'since' is required: an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.")]);
-        if (!webhook.IsActive) return InvalidOperation(http, "The webhook is inactive; activate it (PUT isActive: true) first.");
-        var count = await deliveries.RecoverAsync(workspace, webhookId, from, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
-        if (count > 0) signal.Notify();
-        return TypedResults.Accepted((string?)null, new RecoverResult(count));
+        DateTimeOffset? from = DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed) ? parsed : null;
+        var (count, refused) = await commands.RecoverAsync(http.User.WorkspaceId(), webhookId, from, ct);
+        return refused == Refusal.None ? TypedResults.Accepted((string?)null, new RecoverResult(count)) : Refuse(http, refused, webhookId, null);
     }
 
+    private static JsonHttpResult<ErrorResponse> Refuse(HttpContext http, Refusal refused, Guid webhookId, Guid? logId) => refused switch
+    {
+        Refusal.WebhookNotFound => ApiError.WebhookNotFound(http, webhookId),
+        Refusal.LogNotFound => ApiError.NotFound(http, $"The webhook '{webhookId}' has no log with the id '{logId}'."),
+        Refusal.TestHasNoDelivery => InvalidOperation(http, "A test send has no delivery to send again; use /test instead."),
+        Refusal.WebhookInactive => InvalidOperation(http, "The webhook is inactive; activate it (PUT isActive: true) first."),
+        _ => ApiError.Validation(http, [new("since", "'since' is required: an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.")]),
+    };
 
     private static JsonHttpResult<ErrorResponse> InvalidOperation(HttpContext http, string why) =>
         ApiError.Create(http, 400, "invalid-operation", why);

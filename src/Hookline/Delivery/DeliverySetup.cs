@@ -13,6 +13,7 @@ public static class DeliverySetup
         services.AddSingleton<IDeliveryRenderer, CustomRenderer>();
         services.AddSingleton<IDeliveryRenderer, Slack.SlackRenderer>();
         services.AddSingleton<WebhookSender>();
+        services.AddSingleton<DeliveryCommands>();
         services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {

@@ -169,6 +169,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         var events = await DeleteInBatchesAsync("events",
             "created_on < @before AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", new { before }, ct);
         var keys = await DeleteInBatchesAsync("idempotency_keys", "created_on < @keysBefore", new { keysBefore }, ct);
+        await DeleteInBatchesAsync("portal_link_uses", "expires_on < @keysBefore", new { keysBefore }, ct); // expired: refused anyway
         await DeleteInBatchesAsync("rate_windows", "(kind = 1 AND window_start < @seconds) OR (kind = 2 AND window_start < @minutes)",
             new { seconds = keysBefore.ToUnixTimeSeconds(), minutes = keysBefore.ToUnixTimeSeconds() / 60 }, ct);
         return new PruneResult(logs, deliveries, events, keys);

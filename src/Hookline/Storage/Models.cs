@@ -18,6 +18,12 @@ public sealed record DeliveryLog(
     Guid Id, Guid WorkspaceId, Guid WebhookId, Guid EventId, string EventType, int Attempt, string? Message,
     int ResponseCode, string? Reason, bool IsSuccessful, int DurationMs, string? ResponseBody, DateTimeOffset CreatedOn);
 
+/// <summary>An attempt as its detail page shows it: the node that made it and the message id it was sent with.</summary>
+public sealed record LogDetail(DeliveryLog Log, string? Node, string? MessageId);
+
+/// <summary>A webhook's attempts and successes in a recent window, and when it was last attempted at all.</summary>
+public sealed record WebhookActivity(int Attempts, int Succeeded, DateTimeOffset? LastAttempt);
+
 public sealed record ListQuery(Querying.FilterNode? Filter, IReadOnlyList<Querying.OrderTerm> Order, int Page, int PageSize)
 {
     public long Offset => (long)(Page - 1) * PageSize;

@@ -30,6 +30,7 @@ public static class StorageSetup
         services.AddSingleton<IWebhookStore, WebhookStore>();
         services.AddSingleton<IEventStore, EventStore>();
         services.AddSingleton<IDeliveryStore, DeliveryStore>();
+        services.AddSingleton<IPortalStore, PortalStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

@@ -52,5 +52,15 @@ public interface IWebhookStore
     /// </summary>
     Task<int> ProtectSecretsAsync(string prefix, Func<string, string> protect, CancellationToken ct = default);
     Task<Page<DeliveryLog>> ListLogsAsync(Guid workspaceId, Guid webhookId, ListQuery query, CancellationToken ct = default);
+    /// <summary>One attempt, with the node that made it and the delivery's message id; null when not in this workspace's webhook.</summary>
+    Task<LogDetail?> GetLogAsync(Guid workspaceId, Guid webhookId, Guid logId, CancellationToken ct = default);
+    /// <summary>Per webhook of the workspace: attempts and successes since <paramref name="since"/>, and its latest attempt ever.</summary>
+    Task<IReadOnlyDictionary<Guid, WebhookActivity>> ActivityAsync(Guid workspaceId, DateTimeOffset since, CancellationToken ct = default);
     Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default);
+}
+
+public interface IPortalStore
+{
+    /// <summary>Records that a portal link opened a session; false when it had done so before (a link opens one session, once).</summary>
+    Task<bool> UseLinkAsync(Guid linkId, DateTimeOffset now, DateTimeOffset expiresOn, CancellationToken ct = default);
 }

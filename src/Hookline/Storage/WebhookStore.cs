@@ -151,6 +151,31 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         return new(page.Items.Select(r => r.ToLog()).ToList(), page.Total);
     }
 
+    public async Task<LogDetail?> GetLogAsync(Guid workspaceId, Guid webhookId, Guid logId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<LogRow>(
+            $"""
+             SELECT {QueryColumns.LogSelect}, node, (SELECT d.message_id FROM deliveries d WHERE d.id = webhook_logs.delivery_id) AS message_id
+             FROM webhook_logs WHERE id = @logId AND workspace_id = @workspaceId AND webhook_id = @webhookId;
+             """, new { logId, workspaceId, webhookId });
+        return row is null ? null : new LogDetail(row.ToLog(), row.Node, row.MessageId);
+    }
+
+    public async Task<IReadOnlyDictionary<Guid, WebhookActivity>> ActivityAsync(Guid workspaceId, DateTimeOffset since, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<ActivityRow>(
+            """
+            SELECT w.id AS webhook_id,
+              (SELECT COUNT(*) FROM webhook_logs l WHERE l.webhook_id = w.id AND l.created_on >= @since) AS attempts,
+              (SELECT COUNT(*) FROM webhook_logs l WHERE l.webhook_id = w.id AND l.created_on >= @since AND l.is_successful) AS succeeded,
+              (SELECT MAX(l.created_on) FROM webhook_logs l WHERE l.webhook_id = w.id) AS last_attempt
+            FROM webhooks w WHERE w.workspace_id = @workspaceId;
+            """, new { workspaceId, since });
+        return rows.ToDictionary(r => r.WebhookId, r => new WebhookActivity((int)r.Attempts, (int)r.Succeeded, r.LastAttempt));
+    }
+
     public async Task AddLogsAsync(IReadOnlyList<DeliveryLog> logs, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct);
@@ -214,7 +239,18 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         public string? ResponseBody { get; init; }
         public DateTimeOffset CreatedOn { get; init; }
 
+        public string? Node { get; init; }
+        public string? MessageId { get; init; }
+
         public DeliveryLog ToLog() => new(Id, WorkspaceId, WebhookId, EventId, EventType, Attempt, Message, ResponseCode, Reason,
             IsSuccessful, DurationMs, ResponseBody, CreatedOn);
+    }
+
+    private sealed class ActivityRow
+    {
+        public Guid WebhookId { get; init; }
+        public long Attempts { get; init; }
+        public long Succeeded { get; init; }
+        public DateTimeOffset? LastAttempt { get; init; }
     }
 }

@@ -13,6 +13,7 @@ public static class WebhooksApi
         services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section);
         services.AddSingleton<ReceiverTypes>();
         services.AddSingleton<WebhookFormReader>();
+        services.AddSingleton<WebhookCommands>();
         return services;
     }
 
@@ -60,43 +61,27 @@ public static class WebhooksApi
             : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> CreateAsync(
-        HttpContext http, WebhookFormReader reader, IWebhookStore store, SecretProtector protector, TimeProvider time, CancellationToken ct)
+        HttpContext http, WebhookFormReader reader, WebhookCommands commands, CancellationToken ct)
     {
         var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
         if (error is not null) return error;
-        var now = time.GetUtcNowMs();
-        var by = http.User.TokenId();
-        var webhook = new Webhook(Guid.NewGuid(), http.User.WorkspaceId(), form!.Name, form.Uri, form.Language, form.Events,
-            form.IsActive, form.OnlyTriggerForMainEntityChanges, form.AuthenticationType, form.Authentication, receiverType,
-            null, now, by, now, by);
-        await store.InsertAsync(webhook with { Authentication = protector.Protect(webhook.Authentication) },
-            protector.Protect(Delivery.Signing.NewSecret()), ct);
-        return TypedResults.Ok(WebhookConfig.From(webhook));
+        return TypedResults.Ok(WebhookConfig.From(await commands.CreateAsync(http.User.WorkspaceId(), http.User.TokenId(), form!, receiverType, ct)));
     }
 
     private static async Task<Results<Ok<WebhookConfig>, JsonHttpResult<ErrorResponse>>> UpdateAsync(
-        Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, SecretProtector protector, TimeProvider time,
-        CancellationToken ct)
+        Guid webhookId, HttpContext http, WebhookFormReader reader, IWebhookStore store, WebhookCommands commands, CancellationToken ct)
     {
-        var workspace = http.User.WorkspaceId();
-        if (await store.GetAsync(workspace, webhookId, ct) is not { } existing) return ApiError.WebhookNotFound(http, webhookId);
+        if (await store.GetAsync(http.User.WorkspaceId(), webhookId, ct) is not { } existing) return ApiError.WebhookNotFound(http, webhookId);
         var (form, receiverType, error) = await ReadFormAsync(http, reader, ct);
         if (error is not null) return error;
-        var updated = existing with
-        {
-            Name = form!.Name, Uri = form.Uri, Language = form.Language, Events = form.Events, IsActive = form.IsActive,
-            OnlyTriggerForMainEntityChanges = form.OnlyTriggerForMainEntityChanges, AuthenticationType = form.AuthenticationType,
-            Authentication = form.Authentication, ReceiverType = receiverType, UpdatedOn = time.GetUtcNowMs(),
-            UpdatedBy = http.User.TokenId(),
-        };
-        return await store.UpdateAsync(updated with { Authentication = protector.Protect(updated.Authentication) }, ct)
+        return await commands.UpdateAsync(existing, http.User.TokenId(), form!, receiverType, ct) is { } updated
             ? TypedResults.Ok(WebhookConfig.From(updated))
             : ApiError.WebhookNotFound(http, webhookId);
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ErrorResponse>>> DeleteAsync(
-        Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct) =>
-        await store.DeleteAsync(http.User.WorkspaceId(), webhookId, ct) ? TypedResults.NoContent() : ApiError.WebhookNotFound(http, webhookId);
+        Guid webhookId, HttpContext http, WebhookCommands commands, CancellationToken ct) =>
+        await commands.DeleteAsync(http.User.WorkspaceId(), webhookId, ct) ? TypedResults.NoContent() : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<IEnumerable<WebhookLog>>, JsonHttpResult<ErrorResponse>>> ListLogsAsync(
         Guid webhookId, HttpContext http, IWebhookStore store, CancellationToken ct)

@@ -68,6 +68,12 @@ public sealed class CliTests : IDisposable
     [InlineData(1, "there is no token", "tokens", "revoke", "0f8e0f37-6f2a-4a5e-9a57-5b1d2b0c3d4e")]
     [InlineData(2, "there is no command 'tokens frobnicate'", "tokens", "frobnicate")]
     [InlineData(2, "'--all' is not an argument this command takes", "tokens", "list", "--all")]
+    [InlineData(2, "--workspace is required", "portal-link")]
+    [InlineData(2, "--minutes: 'soon' is not a whole number from 1 to 10,080", "portal-link", "--workspace", "default", "--minutes", "soon")]
+    [InlineData(2, "--minutes: '0' is not a whole number from 1 to 10,080", "portal-link", "--workspace", "default", "--minutes", "0")]
+    [InlineData(2, "there is no option '--readonly'", "portal-link", "--workspace", "default", "--readonly")]
+    [InlineData(1, "--workspace: there is no workspace 0f8e0f37-6f2a-4a5e-9a57-5b1d2b0c3d4e", "portal-link", "--workspace", "0f8e0f37-6f2a-4a5e-9a57-5b1d2b0c3d4e")]
+    [InlineData(1, "'portal:issue' is for system tokens", "tokens", "create", "--workspace", "0f8e0f37-6f2a-4a5e-9a57-5b1d2b0c3d4e", "--permissions", "portal:issue")]
     public async Task BadArgumentsNameWhatIsWrongAndCreateNothing(int exitCode, string said, params string[] args)
     {
         var result = await HooklineProcess.RunAsync(Env, args);
@@ -94,6 +100,24 @@ public sealed class CliTests : IDisposable
         var unknown = await HooklineProcess.RunAsync(Env, "tokens", "create", "--workspace", "defualt", "--permissions", "admin");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains($"Workspaces: 'default' ({workspace.Id})", unknown.StdErr);
+    }
+
+    [Fact]
+    public async Task PortalLinkPrintsALinkAsTheLastLineThatOpensTheWorkspaceOnce()
+    {
+        _ = _app.Server; // the first start creates workspace 'default'
+        var result = await HooklineProcess.RunAsync(Env, "portal-link", "--workspace", "default", "--minutes", "5", "--read-only");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("A read-only portal link for workspace 'default'", result.StdOut);
+        var url = new Uri(result.LastLine);
+        Assert.Equal("http://localhost:5080/portal/enter", url.GetLeftPart(UriPartial.Path));
+
+        var browser = _app.CreateClient(new() { AllowAutoRedirect = false });
+        var opened = await browser.GetAsync(url.PathAndQuery);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, opened.StatusCode);
+        Assert.Equal("/portal", opened.Headers.Location!.OriginalString);
+        Assert.Contains(opened.Headers.GetValues("Set-Cookie"), c => c.StartsWith("hookline_portal=", StringComparison.Ordinal) && c.Contains("httponly"));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await browser.GetAsync(url.PathAndQuery)).StatusCode); // once
     }
 
     [Fact]
@@ -134,6 +158,7 @@ public sealed class CliTests : IDisposable
     [InlineData("Usage: hookline tokens list", "tokens", "list", "--help")]
     [InlineData("Usage: hookline tokens revoke <token id>", "tokens", "revoke", "--help")]
     [InlineData("Usage: hookline migrate", "migrate", "-h")]
+    [InlineData("Usage: hookline portal-link --workspace <id or name>", "portal-link", "--help")]
     [InlineData("  hookline tokens revoke <token id>", "--help")]
     public async Task EveryCommandHasHelpThatTouchesNoDatabase(string said, params string[] args)
     {

@@ -36,6 +36,8 @@ public sealed class StartupErrorTests : IDisposable
         { "Hookline__RateLimits__PerSecond", "0", "Hookline:RateLimits:PerSecond = '0' is not valid" },
         { "Hookline__RateLimits__PerMinute", "1e9", "Hookline:RateLimits:PerMinute = '1e9' is not a whole number" },
         { "Hookline__Logging__Format", "xml", "Hookline:Logging:Format = 'xml' is not valid: use 'text'" },
+        { "Hookline__Portal__FrameAncestors__0", "https://app.example.com/embed", "Hookline:Portal:FrameAncestors: 'https://app.example.com/embed' is not an origin" },
+        { "Hookline__Portal__SessionLifetime", "00:00:10", "Hookline:Portal:SessionLifetime must be from 00:01:00 to 30.00:00:00" },
         { "Hookline__Database__Provider", "mysql", "Hookline:Database:Provider must be 'sqlite' or 'postgres', not 'mysql'" },
         { "Hookline__Database__Provider", "postgres", "Hookline:Database:ConnectionString is not a PostgreSQL connection string" },
     };

@@ -69,6 +69,23 @@ public sealed partial class EndpointIsolationTests
                 // Alice's, is what this one conflicts with.
                 new("POST", "/api/v1/events/batch", $"[{w.AliceEventBody}]", HttpStatusCode.Conflict, IsolationWorld.IdempotencyKey),
             ],
+            // The portal knows sessions, not bearer tokens: without its cookie every page is the sign-in page (after the
+            // redirect; a form posted there too, before anything else is looked at), a form of the pages before a session is refused
+            // without its antiforgery token, and a made-up link opens nothing.
+            ["* portal"] = [new("GET", "/portal", null, HttpStatusCode.OK)],
+            ["* portal/signin"] = [new("GET", "/portal/signin", null, HttpStatusCode.OK), new("POST", "/portal/signin", null, HttpStatusCode.BadRequest)],
+            ["* portal/signout"] = [new("POST", "/portal/signout", null, HttpStatusCode.BadRequest)],
+            ["* portal/language"] = [new("POST", "/portal/language", null, HttpStatusCode.BadRequest)],
+            ["* portal/enter"] = [new("GET", $"/portal/enter?link={w.Alice}", null, HttpStatusCode.Forbidden)],
+            ["* portal/event-types"] = [new("GET", "/portal/event-types", null, HttpStatusCode.OK)],
+            ["* portal/webhooks/new"] = [new("GET", "/portal/webhooks/new", null, HttpStatusCode.OK), new("POST", "/portal/webhooks/new", null, HttpStatusCode.OK)],
+            ["* portal/webhooks/{id:guid}"] =
+                [new("GET", $"/portal/webhooks/{hook}", null, HttpStatusCode.OK), new("POST", $"/portal/webhooks/{hook}?handler=delete", null, HttpStatusCode.OK)],
+            ["* portal/webhooks/{id:guid}/edit"] = [new("GET", $"/portal/webhooks/{hook}/edit", null, HttpStatusCode.OK)],
+            ["* portal/webhooks/{id:guid}/attempts/{logId:guid}"] = [new("GET", $"/portal/webhooks/{hook}/attempts/{w.AliceLog}", null, HttpStatusCode.OK)],
+            ["GET /portal/assets/{name}"] = [new("GET", "/portal/assets/portal.css", null, HttpStatusCode.OK), new("GET", "/portal/assets/x.js", null, HttpStatusCode.NotFound)],
+            // Links into any workspace: system tokens with portal:issue only.
+            ["POST /api/v1/portal/links"] = [new("POST", "/api/v1/portal/links", $$"""{"workspaceId":"{{w.Alice}}"}""", HttpStatusCode.Unauthorized)],
             ["* /health/live"] = [new("GET", "/health/live", null, HttpStatusCode.OK)],
             ["* /health/ready"] = [new("GET", "/health/ready", null, HttpStatusCode.OK)],
             ["GET /openapi/{documentName}.json"] = [new("GET", "/openapi/v1.json", null, HttpStatusCode.OK)],

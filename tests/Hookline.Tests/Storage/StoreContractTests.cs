@@ -374,10 +374,11 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
              CREATE INDEX ix_deliveries_webhook ON deliveries (webhook_id, status, created_on);
              {(postgres ? "CREATE INDEX ix_deliveries_completed ON deliveries (completed_on) WHERE status <> 0;" : "")}
              ALTER TABLE events DROP COLUMN trace_parent;
+             DROP TABLE portal_link_uses;
              DELETE FROM schema_version WHERE version >= 7;
              """);
 
-        Assert.Equal([7, 8], (await stores.Schema.MigrateAsync()).Applied);
+        Assert.Equal([7, 8, 9], (await stores.Schema.MigrateAsync()).Applied);
 
         var free = (await Claim(10, T0)).Single(); // the lease of leased[1] still holds
         Assert.DoesNotContain(free.Id, leased.Select(d => d.Id));

@@ -13,7 +13,8 @@ namespace Hookline.Tests.Support;
 public sealed class PostgresSuites(IMessageSink sink) : XunitTestFramework(sink)
 {
     /// <summary>The classes every test of which needs the PostgreSQL server.</summary>
-    private static readonly Type[] Classes = [typeof(Storage.PostgresStoreContractTests), typeof(Auth.SharedRateLimitCounterTests)];
+    private static readonly Type[] Classes =
+        [typeof(Storage.PostgresStoreContractTests), typeof(Auth.SharedRateLimitCounterTests), typeof(Portal.PostgresPortalBrowserTests)];
 
     protected override ITestFrameworkDiscoverer CreateDiscoverer(IAssemblyInfo assembly) =>
         new Discoverer(assembly, SourceInformationProvider, DiagnosticMessageSink);

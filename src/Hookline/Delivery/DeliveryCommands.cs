@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Hookline.Api;
+using Hookline.Security;
+using Hookline.Storage;
+using Hookline.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace Hookline.Delivery;
+
+/// <summary>Why a delivery action was refused: the API answers it as an awork error, the portal says it in the reader's language.</summary>
+public enum Refusal { None, WebhookNotFound, LogNotFound, TestHasNoDelivery, WebhookInactive, SinceMissing }
+
+/// <summary>Signing secrets, test sends, redelivery and recovery, for the API and the portal alike.</summary>
+public sealed class DeliveryCommands(
+    IWebhookStore webhooks, IDeliveryStore deliveries, SecretProtector protector, WebhookSender sender, DeliverySignal signal,
+    IOptionsMonitor<DeliveryOptions> options, TimeProvider time)
+{
+    public const string TestEventType = "webhook_test";
+
+    /// <summary>How long a rotated-out secret keeps signing beside the new one.</summary>
+    public TimeSpan SecretGracePeriod => options.CurrentValue.SecretGracePeriod;
+
+    public async Task<string?> GetSecretAsync(Guid workspaceId, Guid webhookId, CancellationToken ct) =>
+        await webhooks.GetSecretAsync(workspaceId, webhookId, ct) is { } key ? protector.Unprotect(key) : null;
+
+    /// <summary>The new secret; null when there is no such webhook in the workspace.</summary>
+    public async Task<string?> RotateSecretAsync(Guid workspaceId, Guid webhookId, CancellationToken ct)
+    {
+        var key = Signing.NewSecret();
+        var now = time.GetUtcNowMs();
+        return await webhooks.RotateSecretAsync(workspaceId, webhookId, protector.Protect(key), now, now + SecretGracePeriod, ct) ? key : null;
+    }
+
+    /// <summary>Sends a signed test event now and logs it; null when there is no such webhook in the workspace.</summary>
+    public async Task<WebhookTestResult?> TestAsync(Guid workspaceId, Guid webhookId, Guid by, string traceId, CancellationToken ct)
+    {
+        var now = time.GetUtcNowMs();
+        if (await deliveries.GetTargetAsync(workspaceId, webhookId, now, ct) is not { } target) return null;
+        var eventId = Guid.CreateVersion7(now);
+        var payload = JsonSerializer.Serialize(new
+        {
+            timestamp = now.UtcDateTime, eventType = TestEventType,
+            entity = new { message = "This is a test event from Hookline." },
+            entityId = (string?)null, entityType = (string?)null, entityLink = (string?)null, traceId,
+            triggeredBy = new { id = by }, changes = (object?)null,
+        }, JsonSerializerOptions.Web);
+        var delivery = new ClaimedDelivery(0, $"msg_test_{eventId:N}", eventId, TestEventType, payload, 1, 1, 0, target);
+        var (outcome, message) = await sender.SendAsync(delivery, ct);
+        await webhooks.AddLogsAsync([new DeliveryLog(Guid.CreateVersion7(now), workspaceId, webhookId, eventId, TestEventType, 1, message,
+            outcome.ResponseCode, outcome.Reason, outcome.Success, outcome.DurationMs, outcome.ResponseBody, time.GetUtcNowMs())], ct);
+        return new WebhookTestResult(outcome.ResponseCode, outcome.Reason, outcome.Success);
+    }
+
+    /// <summary>Queues the delivery behind a log again, with the same webhook-id: its id, or why not.</summary>
+    public async Task<(long DeliveryId, Refusal Refused)> RedeliverAsync(Guid workspaceId, Guid webhookId, Guid logId, CancellationToken ct)
+    {
+        if (await webhooks.GetAsync(workspaceId, webhookId, ct) is not { } webhook) return (0, Refusal.WebhookNotFound);
+        var (found, deliveryId) = await deliveries.FindDeliveryOfLogAsync(workspaceId, webhookId, logId, ct);
+        if (!found) return (0, Refusal.LogNotFound);
+        if (deliveryId is not { } id) return (0, Refusal.TestHasNoDelivery);
+        if (!webhook.IsActive) return (0, Refusal.WebhookInactive);
+        await deliveries.RedeliverAsync(workspaceId, webhookId, id, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
+        signal.Notify();
+        return (id, Refusal.None);
+    }
+
+    /// <summary>
+    /// Queues again every failed or cancelled delivery created since <paramref name="since"/> (null: not given, or not a time):
+    /// how many, or why not.
+    /// </summary>
+    public async Task<(int Requeued, Refusal Refused)> RecoverAsync(Guid workspaceId, Guid webhookId, DateTimeOffset? since, CancellationToken ct)
+    {
+        if (await webhooks.GetAsync(workspaceId, webhookId, ct) is not { } webhook) return (0, Refusal.WebhookNotFound);
+        if (since is not { } from) return (0, Refusal.SinceMissing);
+        if (!webhook.IsActive) return (0, Refusal.WebhookInactive);
+        var count = await deliveries.RecoverAsync(workspaceId, webhookId, from, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
+        if (count > 0) signal.Notify();
+        return (count, Refusal.None);
+    }
+}

@@ -1,0 +1,6 @@
+namespace Hookline.Portal.Pages;
+
+public sealed class EventTypesModel : PortalPage
+{
+    public void OnGet() { }
+}

@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Hookline.Auth;
+using Hookline.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace Hookline.Portal;
+
+/// <summary>
+/// What a portal session cookie holds, encrypted and signed with the node's Data Protection key ring (shared by the nodes, as
+/// for webhook secrets): the workspace, who acts (the token, or the link), and until when. A token session keeps the token's
+/// hash, never the token, so that revoking the token ends the session at once.
+/// </summary>
+public sealed record PortalTicket(Guid WorkspaceId, Guid ActorId, string? TokenHash, bool ReadOnly, DateTimeOffset ExpiresOn);
+
+public sealed class PortalSessions(IDataProtectionProvider provider, IOptionsMonitor<PortalOptions> options, TimeProvider time)
+{
+    public const string CookieName = "hookline_portal";
+    private readonly IDataProtector _protector = provider.CreateProtector("Hookline.Portal.Session.v1");
+
+    public PortalTicket NewTicket(Guid workspaceId, Guid actorId, string? tokenHash, bool readOnly) =>
+        new(workspaceId, actorId, tokenHash, readOnly, time.GetUtcNow() + options.CurrentValue.SessionLifetime);
+
+    /// <summary>Sets the cookie: HttpOnly, Secure on HTTPS, SameSite=Strict, for /portal only, as long as the session lasts.</summary>
+    public void SignIn(HttpContext http, PortalTicket ticket) =>
+        http.Response.Cookies.Append(CookieName, _protector.Protect(JsonSerializer.Serialize(ticket)), new CookieOptions
+        {
+            HttpOnly = true, Secure = http.Request.IsHttps, SameSite = SameSiteMode.Strict, Path = "/portal", Expires = ticket.ExpiresOn,
+            IsEssential = true,
+        });
+
+    public static void SignOut(HttpContext http) => http.Response.Cookies.Delete(CookieName, new CookieOptions { Path = "/portal" });
+
+    /// <summary>The cookie's ticket while it lasts; null when missing, tampered with, written with a key no longer held, or expired.</summary>
+    public PortalTicket? Read(HttpContext http)
+    {
+        if (http.Request.Cookies[CookieName] is not { Length: > 0 } value) return null;
+        try
+        {
+            var ticket = JsonSerializer.Deserialize<PortalTicket>(_protector.Unprotect(value));
+            return ticket is not null && ticket.ExpiresOn > time.GetUtcNow() ? ticket : null;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// The portal's sign-in: the session cookie, checked on every request (a token session against its token, which must still be
+/// live), gives the same claims a bearer token gives the API, so the pages act through the same permission checks.
+/// </summary>
+public sealed class PortalAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PortalSessions sessions, ITokenStore tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Portal";
+    public const string ReadOnlyClaim = "portal-read-only";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (sessions.Read(Context) is not { } ticket) return AuthenticateResult.NoResult();
+        IEnumerable<string> permissions;
+        if (ticket.TokenHash is { } hash)
+        {
+            var token = await tokens.FindByHashAsync(hash, Context.RequestAborted);
+            if (token is not { RevokedOn: null } || token.WorkspaceId != ticket.WorkspaceId) return AuthenticateResult.Fail("The token of this session was revoked.");
+            permissions = token.Permissions;
+        }
+        else permissions = [ticket.ReadOnly ? Permissions.ConfigRead : Permissions.ConfigWrite];
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, ticket.ActorId.ToString()), new(BearerTokenHandler.WorkspaceClaim, ticket.WorkspaceId.ToString()),
+        };
+        claims.AddRange(permissions.Select(p => new Claim(BearerTokenHandler.PermissionClaim, p)));
+        if (ticket.ReadOnly) claims.Add(new(ReadOnlyClaim, "true"));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Redirect("/portal/signin");
+        return Task.CompletedTask;
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+}
+
+public static class PortalUser
+{
+    /// <summary>May change things: a token with write or admin permission, or a link that is not read-only.</summary>
+    public static bool CanWrite(this ClaimsPrincipal user) => user.FindFirst(PortalAuthenticationHandler.ReadOnlyClaim) is null &&
+        (user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.ConfigWrite) || user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.Admin));
+
+    public static bool CanRead(this ClaimsPrincipal user) => user.CanWrite() ||
+        user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.ConfigRead);
+}
