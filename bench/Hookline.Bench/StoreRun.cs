@@ -5,11 +5,17 @@ using System.Text.Json.Nodes;
 namespace Hookline.Bench;
 
 /// <summary>The chosen workloads on one store, in this order, a line each as it ends; the figures they gave.</summary>
-public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
+public sealed class StoreRun(Workloads w, Store store)
 {
     public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout", "startup"];
 
-    public double? Ceiling { get; private set; } = ceiling;
+    /// <summary>Measured with the first store and given to the others (<see cref="ShareCeiling"/>): it involves no store.</summary>
+    public double? Ceiling { get; private set; }
+
+    public void ShareCeiling(double? ceiling) => Ceiling ??= ceiling;
+
+    /// <summary>Drops what this store's workloads left (before another store's workload starts, too).</summary>
+    public void Clean() => w.Clean();
     public double? Baseline { get; private set; }
     public double? Throughput { get; private set; }
     public (double P50, double P95, double P99)? Latency { get; private set; }
@@ -24,7 +30,7 @@ public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
     public async Task RunAsync(IReadOnlyCollection<string> chosen)
     {
         bool Runs(string name) => chosen.Contains(name);
-        if (Runs("ceiling") && Ceiling is { } shared) Console.WriteLine($"  {"ceiling",-14} {shared:N0} (measured with the first store)");
+        if (Runs("ceiling") && Ceiling is { } shared) Console.WriteLine($"  {"ceiling",-14} {store.Name,-9} {shared:N0} (measured with the first store)");
         else if (Runs("ceiling")) Ceiling = await Step("ceiling", w.CeilingAsync);
         if (Runs("baseline")) Baseline = await Step("baseline", w.BaselineAsync);
         if (Runs("throughput"))
@@ -46,9 +52,9 @@ public sealed class StoreRun(Workloads w, Store store, double? ceiling = null)
         }
     }
 
-    private static async Task<T> Step<T>(string name, Func<Task<T>> run, Func<T, string>? show = null)
+    private async Task<T> Step<T>(string name, Func<Task<T>> run, Func<T, string>? show = null)
     {
-        Console.Write($"  {name,-14} ");
+        Console.Write($"  {name,-14} {store.Name,-9} ");
         Workloads.CollectOwnGarbage();
         var clock = Stopwatch.StartNew();
         var result = await run();

@@ -131,8 +131,22 @@ public abstract class PortalBrowserTests(PortalFixture f)
             await page.ReloadAsync();
             return await page.Locator("#attempts tbody tr.ok").CountAsync() == 1;
         }, 30, "the attempt sent again, and answered 200");
+        // everything failed since a minute ago, sent again: the second event's two failed attempts are one delivery
+        f.Receiver.Respond = (_, http) => http.Response.WriteAsync("ok");
+        await page.FillAsync("input[name=since]", DateTime.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm"));
+        await page.ClickAsync("#recover");
+        Assert.Contains("failed deliveries were queued again.", await TextAsync(page));
+        await Eventually.TrueAsync(async () =>
+        {
+            await page.GotoAsync(page.Url.Split('?')[0]);
+            return await page.Locator("#attempts tbody tr.ok").CountAsync() == 2;
+        }, 30, "the other failed delivery recovered");
+
+        await page.ClickAsync("#test");
+        Assert.StartsWith("Test event: the receiver answered 200", await page.InnerTextAsync("#test-result"));
+
         await page.GotoAsync("/portal");
-        Assert.Matches(@"\d+ % of 5", await page.InnerTextAsync("#webhooks"));
+        Assert.Matches(@"\d+ % of 7", await page.InnerTextAsync("#webhooks"));
         await ScreenshotAsync(page, "webhooks.png", f);
     }
 
@@ -171,6 +185,10 @@ public abstract class PortalBrowserTests(PortalFixture f)
         await page.WaitForURLAsync("**/portal");
         Assert.Equal("Webhooks", await page.InnerTextAsync("h1"));
         Assert.Equal(1, await page.Locator("text=New webhook").CountAsync());
+
+        // the link's session sees its workspace only, whatever the address says
+        Assert.Equal(404, (await page.GotoAsync($"/portal/webhooks/{f.OtherWebhook}"))!.Status);
+        Assert.DoesNotContain("other's secret hook", await page.ContentAsync());
 
         var again = await f.NewPageAsync();
         var refused = await again.GotoAsync(url);
