@@ -14,23 +14,44 @@ namespace Hookline.Portal;
 /// for webhook secrets): the workspace, who acts (the token, or the link), and until when. A token session keeps the token's
 /// hash, never the token, so that revoking the token ends the session at once.
 /// </summary>
-public sealed record PortalTicket(Guid WorkspaceId, Guid ActorId, string? TokenHash, bool ReadOnly, DateTimeOffset ExpiresOn);
+/// <param name="Framed">Opened from a link inside another site's iframe: its cookies must be sent in that frame.</param>
+public sealed record PortalTicket(Guid WorkspaceId, Guid ActorId, string? TokenHash, bool ReadOnly, DateTimeOffset ExpiresOn, bool Framed = false);
 
 public sealed class PortalSessions(IDataProtectionProvider provider, IOptionsMonitor<PortalOptions> options, TimeProvider time)
 {
     public const string CookieName = "hookline_portal";
     private readonly IDataProtector _protector = provider.CreateProtector("Hookline.Portal.Session.v1");
 
-    public PortalTicket NewTicket(Guid workspaceId, Guid actorId, string? tokenHash, bool readOnly) =>
-        new(workspaceId, actorId, tokenHash, readOnly, time.GetUtcNow() + options.CurrentValue.SessionLifetime);
+    public PortalTicket NewTicket(Guid workspaceId, Guid actorId, string? tokenHash, bool readOnly, bool framed = false) =>
+        new(workspaceId, actorId, tokenHash, readOnly, time.GetUtcNow() + options.CurrentValue.SessionLifetime, framed);
 
-    /// <summary>Sets the cookie: HttpOnly, Secure on HTTPS, SameSite=Strict, for /portal only, as long as the session lasts.</summary>
-    public void SignIn(HttpContext http, PortalTicket ticket) =>
-        http.Response.Cookies.Append(CookieName, _protector.Protect(JsonSerializer.Serialize(ticket)), new CookieOptions
-        {
-            HttpOnly = true, Secure = http.Request.IsHttps, SameSite = SameSiteMode.Strict, Path = "/portal", Expires = ticket.ExpiresOn,
-            IsEssential = true,
-        });
+    /// <summary>
+    /// Sets the cookie: HttpOnly, for /portal only, as long as the session lasts; Secure on HTTPS and SameSite=Strict, or for
+    /// a session framed by another site (<see cref="PortalTicket.Framed"/>) SameSite=None, Secure and Partitioned (CHIPS): a
+    /// browser sends no other cookie inside another site's iframe, and this one only there. Its forms keep their antiforgery
+    /// tokens, which is what guards them when the browser no longer holds the cookie back from other sites.
+    /// </summary>
+    public void SignIn(HttpContext http, PortalTicket ticket)
+    {
+        var cookie = new CookieOptions { HttpOnly = true, Path = "/portal", Expires = ticket.ExpiresOn, IsEssential = true };
+        Protect(cookie, http, ticket.Framed);
+        http.Response.Cookies.Append(CookieName, _protector.Protect(JsonSerializer.Serialize(ticket)), cookie);
+    }
+
+    /// <summary>The SameSite, Secure and Partitioned attributes of the portal's cookies (the session's, the antiforgery one).</summary>
+    public static void Protect(CookieOptions cookie, HttpContext http, bool framed)
+    {
+        cookie.SameSite = framed ? SameSiteMode.None : SameSiteMode.Strict;
+        cookie.Secure = framed || http.Request.IsHttps;
+        if (framed) cookie.Extensions.Add("Partitioned");
+    }
+
+    /// <summary>
+    /// Whether this request is a page loaded into an iframe of another site (the browser's Fetch metadata says so). The CSP's
+    /// frame-ancestors decides whether the browser shows it at all.
+    /// </summary>
+    public static bool IsFramedCrossSite(HttpRequest request) =>
+        request.Headers["Sec-Fetch-Dest"] == "iframe" && request.Headers["Sec-Fetch-Site"] == "cross-site";
 
     public static void SignOut(HttpContext http) => http.Response.Cookies.Delete(CookieName, new CookieOptions { Path = "/portal" });
 
@@ -60,6 +81,7 @@ public sealed class PortalAuthenticationHandler(
 {
     public const string SchemeName = "Portal";
     public const string ReadOnlyClaim = "portal-read-only";
+    public const string FramedClaim = "portal-framed";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -79,6 +101,7 @@ public sealed class PortalAuthenticationHandler(
         };
         claims.AddRange(permissions.Select(p => new Claim(BearerTokenHandler.PermissionClaim, p)));
         if (ticket.ReadOnly) claims.Add(new(ReadOnlyClaim, "true"));
+        if (ticket.Framed) claims.Add(new(FramedClaim, "true"));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 

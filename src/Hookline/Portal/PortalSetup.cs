@@ -33,13 +33,7 @@ public static class PortalSetup
             .RequireAuthenticatedUser().RequireAssertion(c => c.User.CanRead()));
         services.AddLocalization();
         services.AddRazorPages(o => o.RootDirectory = "/Portal/Pages");
-        services.AddAntiforgery(o =>
-        {
-            o.Cookie.Name = "hookline_antiforgery";
-            o.Cookie.Path = "/portal";
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-        });
+        services.AddAntiforgery(o => o.Cookie = new AntiforgeryCookie { Name = "hookline_antiforgery", Path = "/portal", HttpOnly = true });
         return services;
     }
 
@@ -170,6 +164,17 @@ public static class PortalSetup
              <link rel="stylesheet" href="/portal/assets/portal.css"></head><body><header><a class="brand" href="/portal">Hookline</a></header>
              <main><h1>{e.Encode(title)}</h1><p class="error" role="alert">{e.Encode(text)}</p><p><a href="/portal">{e.Encode(t["Back to the webhooks"])}</a></p></main></body></html>
              """);
+    }
+}
+
+/// <summary>The antiforgery cookie, with the session's SameSite, Secure and Partitioned attributes (see <see cref="PortalSessions.Protect"/>).</summary>
+public sealed class AntiforgeryCookie : CookieBuilder
+{
+    public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
+    {
+        var cookie = base.Build(context, expiresFrom);
+        PortalSessions.Protect(cookie, context, context.User.HasClaim(PortalAuthenticationHandler.FramedClaim, "true"));
+        return cookie;
     }
 }
 

@@ -206,6 +206,45 @@ public abstract class PortalBrowserTests(PortalFixture f)
     }
 
     [BrowserFact]
+    public async Task AnotherSiteShowsThePortalInAnIframeFromALinkAndItsFormsWorkThere()
+    {
+        async Task<string> LinkAsync()
+        {
+            var response = await f.System.PostAsJsonAsync("/api/v1/portal/links", new { workspaceId = f.Acme });
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
+        }
+        var (allowed, other) = (await LinkAsync(), await LinkAsync());
+        f.Receiver.Respond = async (r, http) =>
+        {
+            if (!r.Path.StartsWith("/embed", StringComparison.Ordinal)) { await http.Response.WriteAsync("ok"); return; }
+            http.Response.ContentType = "text/html; charset=utf-8";
+            var link = r.Path == "/embed/allowed" ? allowed : other;
+            await http.Response.WriteAsync($"<!DOCTYPE html><title>The product</title><h1>The product</h1><iframe src=\"{link}\" width=\"1100\" height=\"900\"></iframe>");
+        };
+
+        // The allowed site (localhost, a site apart from Hookline's 127.0.0.1): the link opens a session inside the frame.
+        var page = await f.NewPageAsync();
+        await page.GotoAsync($"{f.EmbeddingSite}/embed/allowed");
+        var frame = page.FrameLocator("iframe");
+        Assert.Equal("Webhooks", await frame.Locator("h1").InnerTextAsync());
+        await frame.Locator("a.button[href='/portal/webhooks/new']").ClickAsync();
+        await frame.Locator("#name").FillAsync("Made in a frame");
+        await frame.Locator("#uri").FillAsync($"{f.Receiver.Url}/framed");
+        await frame.Locator("input[name='Input.Events'][value='task_added']").CheckAsync();
+        await frame.Locator("button[type=submit]").ClickAsync(); // a form, with its antiforgery token, posted inside the frame
+        await frame.Locator("text=The webhook was created.").WaitForAsync();
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == PortalSessions.CookieName);
+        Assert.Equal((SameSiteAttribute.None, true, true), (cookie.SameSite, cookie.Secure, cookie.HttpOnly));
+
+        // Another origin, not in Hookline:Portal:FrameAncestors: the browser refuses to show the portal in its frame.
+        var refused = await f.NewPageAsync();
+        await refused.GotoAsync($"{f.Receiver.Url}/embed/other");
+        await refused.WaitForTimeoutAsync(1500);
+        Assert.Equal("The product", await refused.InnerTextAsync("h1"));
+        Assert.Equal(0, await refused.FrameLocator("iframe").Locator("h1:text-is('Webhooks')").CountAsync());
+    }
+
+    [BrowserFact]
     public async Task AReadOnlyLinkShowsEverythingAndOffersNoAction()
     {
         var admin = await WithWebhookAsync("Read me", "read-me");

@@ -68,6 +68,8 @@ public abstract class PortalFixture(bool postgres) : IAsyncLifetime
         }
         else Environment["Hookline__Database__ConnectionString"] = Path.Combine(_folder, "hookline.db");
         Environment["Hookline__DataProtection__KeysPath"] = KeysPath;
+        // "Another site" that embeds the portal: the receiver's own port, by name (localhost and 127.0.0.1 are different sites).
+        Environment["Hookline__Portal__FrameAncestors__0"] = EmbeddingSite;
         Environment["Hookline__Delivery__AllowPrivateNetworks"] = "true";
         Environment["Hookline__Delivery__RetrySchedule__0"] = "00:00:00.200";
         Environment["Hookline__Delivery__MaxAttempts"] = "2";
@@ -101,6 +103,9 @@ public abstract class PortalFixture(bool postgres) : IAsyncLifetime
         _database?.Dispose();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
+
+    /// <summary>The origin allowed to frame the portal: the receiver, reached as localhost (Hookline is at 127.0.0.1).</summary>
+    public string EmbeddingSite => $"http://localhost:{new Uri(Receiver.Url).Port}";
 
     public HttpClient Client(string token)
     {

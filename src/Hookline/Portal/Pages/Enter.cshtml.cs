@@ -14,7 +14,8 @@ public sealed class EnterModel(PortalLinks links, PortalSessions sessions, IStri
         var (opened, problem) = await links.OpenAsync(link, ct);
         if (opened is not null)
         {
-            sessions.SignIn(HttpContext, sessions.NewTicket(opened.WorkspaceId, opened.Id, tokenHash: null, opened.ReadOnly));
+            sessions.SignIn(HttpContext, sessions.NewTicket(opened.WorkspaceId, opened.Id, tokenHash: null, opened.ReadOnly,
+                framed: PortalSessions.IsFramedCrossSite(Request)));
             return LocalRedirect("/portal");
         }
         Problem = problem switch
