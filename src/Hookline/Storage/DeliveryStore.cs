@@ -44,9 +44,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         if (rows.Count == 0) { await write.CommitAsync(ct); return []; }
 
         var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
-        var claimed = rows.Select(q => (Queue: q, Row: details[q.Id])).Select(d => new ClaimedDelivery(d.Queue.Id, d.Row.MessageId,
-            d.Row.EventId, d.Row.EventType, d.Row.Payload, d.Row.Attempts + 1, d.Row.MaxAttempts, token, targets[d.Queue.WebhookId],
-            d.Row.TraceParent)).ToList();
+        var claimed = rows.Select(q => details[q.Id].ToClaimed(token, targets[q.WebhookId])).ToList();
         claimed = await PaceAsync(wc, tx, claimed, now, now + slackPacing);
         await write.CommitAsync(ct);
         return claimed;
@@ -218,7 +216,8 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         public Guid WebhookId { get; init; }
     }
 
-    private sealed class DetailRow
+    /// <summary>A claimed delivery with its event, as read for sending (a dialect that claims in one statement adds the target).</summary>
+    internal class DetailRow
     {
         public long Id { get; init; }
         public string MessageId { get; init; } = "";
@@ -228,6 +227,9 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         public string EventType { get; init; } = "";
         public string Payload { get; init; } = "";
         public string? TraceParent { get; init; }
+
+        public ClaimedDelivery ToClaimed(long token, WebhookTarget target) =>
+            new(Id, MessageId, EventId, EventType, Payload, Attempts + 1, MaxAttempts, token, target, TraceParent);
     }
 
     private sealed class SecretRow

@@ -28,21 +28,14 @@ public sealed partial class PostgresDialect
              FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id JOIN targets t ON t.id = l.webhook_id;
              """, args);
         var targets = new Dictionary<Guid, WebhookTarget>();
-        return rows.Select(r => new ClaimedDelivery(r.Id, r.MessageId, r.EventId, r.EventType, r.Payload, r.Attempts + 1, r.MaxAttempts,
-            token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] = new WebhookTarget(r.WebhookId, r.WorkspaceId,
-                r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication, r.Secrets), r.TraceParent)).ToList();
+        return rows.Select(r => r.ToClaimed(token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] =
+            new WebhookTarget(r.WebhookId, r.WorkspaceId, r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication,
+                r.Secrets))).ToList();
     }
 
-    private sealed class ClaimedRow
+    /// <summary>The delivery and event columns of <see cref="DeliveryStore.DetailRow"/>, and its webhook's target.</summary>
+    private sealed class ClaimedRow : DeliveryStore.DetailRow
     {
-        public long Id { get; init; }
-        public string MessageId { get; init; } = "";
-        public Guid EventId { get; init; }
-        public int Attempts { get; init; }
-        public int MaxAttempts { get; init; }
-        public string EventType { get; init; } = "";
-        public string Payload { get; init; } = "";
-        public string? TraceParent { get; init; }
         public Guid WebhookId { get; init; }
         public Guid WorkspaceId { get; init; }
         public string Uri { get; init; } = "";
