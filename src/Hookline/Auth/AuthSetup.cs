@@ -18,9 +18,9 @@ public static class AuthSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.AnyWorkspaceToken, p => p.AddRequirements(new PermissionRequirement([])))
             .AddPolicy(Policies.ConfigRead, p => p.AddRequirements(
-                new PermissionRequirement([Permissions.Admin, Permissions.ConfigRead, Permissions.ConfigWrite])))
+                new PermissionRequirement(Permissions.ReadingConfig)))
             .AddPolicy(Policies.ConfigWrite, p => p.AddRequirements(
-                new PermissionRequirement([Permissions.Admin, Permissions.ConfigWrite])))
+                new PermissionRequirement(Permissions.WritingConfig)))
             .AddPolicy(Policies.EventsPublish, p => p.AddRequirements(
                 new PermissionRequirement([Permissions.EventsPublish], AllowSystemTokens: true)))
             .AddPolicy(Policies.MetricsRead, p => p.AddRequirements(

@@ -12,6 +12,12 @@ public static class Permissions
     public const string PortalIssue = "portal:issue";
 
     public static readonly IReadOnlyList<string> All = [Admin, ConfigRead, ConfigWrite, EventsPublish, MetricsRead, PortalIssue];
+
+    /// <summary>Any one of these reads a workspace's webhooks (the API's config-read policy, the portal's sign-in).</summary>
+    public static readonly IReadOnlyList<string> ReadingConfig = [Admin, ConfigRead, ConfigWrite];
+
+    /// <summary>Any one of these changes a workspace's webhooks (the API's config-write policy, the portal's actions).</summary>
+    public static readonly IReadOnlyList<string> WritingConfig = [Admin, ConfigWrite];
 }
 
 /// <summary>Named authorization policies; each lists the permissions that satisfy it (any one is enough).</summary>

@@ -121,9 +121,10 @@ public sealed class PortalAuthenticationHandler(
 public static class PortalUser
 {
     /// <summary>May change things: a token with write or admin permission, or a link that is not read-only.</summary>
-    public static bool CanWrite(this ClaimsPrincipal user) => user.FindFirst(PortalAuthenticationHandler.ReadOnlyClaim) is null &&
-        (user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.ConfigWrite) || user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.Admin));
+    public static bool CanWrite(this ClaimsPrincipal user) =>
+        user.FindFirst(PortalAuthenticationHandler.ReadOnlyClaim) is null && Permissions.WritingConfig.Any(user.Holds);
 
-    public static bool CanRead(this ClaimsPrincipal user) => user.CanWrite() ||
-        user.HasClaim(BearerTokenHandler.PermissionClaim, Permissions.ConfigRead);
+    public static bool CanRead(this ClaimsPrincipal user) => Permissions.ReadingConfig.Any(user.Holds);
+
+    private static bool Holds(this ClaimsPrincipal user, string permission) => user.HasClaim(BearerTokenHandler.PermissionClaim, permission);
 }

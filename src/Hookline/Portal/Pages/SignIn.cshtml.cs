@@ -18,8 +18,7 @@ public sealed class SignInModel(TokenService tokens, PortalSessions sessions, IS
             Error = found is null ? t["This token is unknown, revoked or mistyped."] : t["This is a system token; the portal needs a workspace token."];
             return Page();
         }
-        var permissions = found.Permissions;
-        if (!permissions.Any(p => p is Permissions.Admin or Permissions.ConfigRead or Permissions.ConfigWrite))
+        if (!found.Permissions.Intersect(Permissions.ReadingConfig).Any())
         {
             Error = t["This token may not read webhooks: it needs '{0}', '{1}' or '{2}'.", Permissions.ConfigRead, Permissions.ConfigWrite, Permissions.Admin];
             return Page();
