@@ -10,8 +10,15 @@ using Microsoft.Playwright;
 
 namespace Hookline.Tests.Portal;
 
+// One browser suite at a time: two Chromiums and two Hookline processes beside the other suites on two cores made pages
+// miss their time to load.
+[CollectionDefinition("browser")]
+public sealed class BrowserCollection;
+
+[Collection("browser")]
 public sealed class SqlitePortalBrowserTests(SqlitePortalFixture f) : PortalBrowserTests(f), IClassFixture<SqlitePortalFixture>;
 
+[Collection("browser")]
 public sealed class PostgresPortalBrowserTests(PostgresPortalFixture f) : PortalBrowserTests(f), IClassFixture<PostgresPortalFixture>;
 
 /// <summary>
