@@ -29,9 +29,10 @@ public static class Report
         Row("batch ingest (durable)", "batchIngestPerSec", v => $"{v:N0} events/s", "≥ 20,000", v => v >= 20_000);
         Row("single-event ingest", "singleIngestPerSec", v => $"{v:N0} events/s");
         Row($"fan-out to {D(f, "fanout.webhooks"):N0} webhooks", "fanout.perSec", v => $"{v:N0} deliveries/s");
-        Row($"backlog of {D(f, "backlog.size"):N0}: ingest", "backlog.ingestPerSec", v => $"{v:N0} events/s ({D(f, "backlog.ingestRatio"):0.00} × empty)",
+        Row($"backlog of {D(f, "backlog.size"):N0}: ingest", "backlog.ingestPerSec", v => $"{v:N0} events/s ({D(f, "backlog.ingestRatio"):0.00} × {D(f, "backlog.emptyIngestPerSec"):N0} into the empty queue)",
             "≥ 0.8 ×", _ => D(f, "backlog.ingestRatio") >= 0.8);
-        Row("backlog: drain", "backlog.drainPerSec", v => $"{v:N0} deliveries/s ({D(f, "backlog.drainRatio"):0.00} × empty)",
+        if (D(f, "backlog.drainRatio") is null) Row("backlog: drain", "backlog.drainPerSec", v => $"{v:N0} deliveries/s (throughput not run)");
+        else Row("backlog: drain", "backlog.drainPerSec", v => $"{v:N0} deliveries/s ({D(f, "backlog.drainRatio"):0.00} × throughput into an empty queue)",
             "≥ 0.8 ×", _ => D(f, "backlog.drainRatio") >= 0.8);
         Row("backlog: peak RSS", "backlog.peakRssMiB", v => $"{v:N0} MiB", "≤ 400 MiB", v => v <= 400);
         Row("start: ready after", "startup.readySeconds", v => $"{v:0.0} s");

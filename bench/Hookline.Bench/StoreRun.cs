@@ -22,7 +22,7 @@ public sealed class StoreRun(Workloads w, Store store)
     public double? BatchIngest { get; private set; }
     public double? SingleIngest { get; private set; }
     public double? Fanout { get; private set; }
-    public (double IngestPerSec, double DrainPerSec, double PeakRssMiB)? Backlog { get; private set; }
+    public (double IngestPerSec, double EmptyPerSec, double DrainPerSec, double PeakRssMiB)? Backlog { get; private set; }
     public PostgresCost? Cost { get; private set; }
     public ScaleoutResult? Scaleout { get; private set; }
     public StartupResult? Startup { get; private set; }
@@ -84,10 +84,10 @@ public sealed class StoreRun(Workloads w, Store store)
         {
             var backlog = new JsonObject
             {
-                ["size"] = sizes.Backlog, ["ingestPerSec"] = Math.Round(bl.IngestPerSec), ["drainPerSec"] = Math.Round(bl.DrainPerSec),
+                ["size"] = sizes.Backlog, ["ingestPerSec"] = Math.Round(bl.IngestPerSec), ["emptyIngestPerSec"] = Math.Round(bl.EmptyPerSec),
+                ["ingestRatio"] = Math.Round(bl.IngestPerSec / bl.EmptyPerSec, 2), ["drainPerSec"] = Math.Round(bl.DrainPerSec),
                 ["peakRssMiB"] = Math.Round(bl.PeakRssMiB),
             };
-            if (BatchIngest is not null) backlog["ingestRatio"] = Math.Round(bl.IngestPerSec / BatchIngest.Value, 2);
             if (Throughput is not null) backlog["drainRatio"] = Math.Round(bl.DrainPerSec / Throughput.Value, 2);
             json["backlog"] = backlog;
         }

@@ -14,6 +14,7 @@ public static class DeliverySetup
         services.AddSingleton<IDeliveryRenderer, Slack.SlackRenderer>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<DeliveryCommands>();
+        services.AddSingleton<OperationalEvents>();
         services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {

@@ -8,10 +8,11 @@ namespace Hookline.Delivery;
 
 /// <summary>
 /// Claims due deliveries as leases, sends them (up to <see cref="DeliveryOptions.Concurrency"/> at once, no transaction
-/// open meanwhile), and hands results to one writer that records them in batches. Woken by <see cref="DeliverySignal"/>.
+/// open meanwhile), and hands results to one writer that records them in batches, with the operational events they make due
+/// (<see cref="OperationalEvents"/>). Woken by <see cref="DeliverySignal"/>.
 /// </summary>
 public sealed class DeliveryWorker(
-    IDeliveryStore store, WebhookSender sender, DeliverySignal signal, IOptionsMonitor<DeliveryOptions> options,
+    IDeliveryStore store, WebhookSender sender, DeliverySignal signal, OperationalEvents announcer, IOptionsMonitor<DeliveryOptions> options,
     IOptionsMonitor<Webhooks.SlackOptions> slack, IOptions<Api.NodeOptions> node, Api.HooklineMetrics metrics, TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -124,7 +125,7 @@ public sealed class DeliveryWorker(
             {
                 try
                 {
-                    await store.CompleteAsync(batch, options.CurrentValue.PauseAfterConsecutiveFailures, node.Value.Name);
+                    await store.CompleteAsync(batch, options.CurrentValue.PauseAfterConsecutiveFailures, node.Value.Name, announcer);
                     break;
                 }
                 catch (Exception e) when (attempt < 5)

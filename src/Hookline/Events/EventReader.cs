@@ -53,7 +53,9 @@ public static class EventReader
 
         var workspace = Workspace(Text("workspaceId"), callerWorkspace, prefix, errors);
         var eventType = Text("eventType", required: true, max: 100);
-        if (eventType is not null && !EventTypes.Custom.Contains(eventType))
+        if (eventType is not null && EventTypes.Operational.Contains(eventType))
+            errors.Add(new(prefix + "eventType", $"'{eventType}' is an operational event: Hookline publishes it itself, about the workspace's webhooks."));
+        else if (eventType is not null && !EventTypes.Published.Contains(eventType))
             errors.Add(new(prefix + "eventType", $"'{eventType}' is not an event type. They are listed at /api/v1/webhooks/eventtypes."));
         var entityId = Text("entityId", max: 200);
         var entityType = Text("entityType", max: 100);

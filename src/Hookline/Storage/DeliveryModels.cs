@@ -3,8 +3,9 @@ namespace Hookline.Storage;
 // Rows of the delivery pipeline: events in, deliveries claimed, attempts recorded.
 
 /// <param name="TraceParent">The W3C traceparent of the span that took the event in, when tracing is on; its attempts link to it.</param>
+/// <param name="About">The webhook an operational event is about: it is never delivered to that webhook itself.</param>
 public sealed record NewEvent(Guid Id, Guid WorkspaceId, string EventType, bool IsMainEntityChange, string Payload, DateTimeOffset CreatedOn,
-    string? TraceParent = null);
+    string? TraceParent = null, Guid? About = null);
 
 public sealed record IngestedEvent(Guid Id, int Deliveries);
 
@@ -38,6 +39,32 @@ public sealed record AttemptResult(
     /// Writing 1 KB again per attempt was most of the bytes each delivery wrote.
     /// </summary>
     public string? StoredMessage => string.Equals(Message, Delivery.Payload, StringComparison.Ordinal) ? null : Message;
+}
+
+/// <summary>The operational events a webhook's results made due, as bits of the webhooks.alerts_due column.</summary>
+[Flags]
+public enum WebhookAlerts { None = 0, FirstWarning = 1, SecondWarning = 2, Paused = 4, Recovered = 8 }
+
+/// <summary>A webhook whose results made operational events due: its row after those results, and its failure count.</summary>
+public sealed record WebhookAlert(Webhook Webhook, int ConsecutiveFailures, WebhookAlerts Due);
+
+/// <summary>A delivery whose last attempt was just used up, with its webhook and that webhook's failure count as they stand.</summary>
+public sealed record ExhaustedDelivery(AttemptResult Result, Webhook Webhook, int ConsecutiveFailures);
+
+/// <summary>
+/// Turns what a batch of results made due into events of the webhooks' workspaces (Delivery/OperationalEvents.cs). The store
+/// publishes them in the results' own transaction, so each is published exactly once, and only for results that applied.
+/// </summary>
+public interface IAnnouncer
+{
+    /// <summary>Attempts each operational event's deliveries get.</summary>
+    int MaxAttempts { get; }
+
+    /// <summary>The events, one per due alert and per exhausted delivery, each naming the webhook it is about.</summary>
+    IReadOnlyList<NewEvent> Compose(IReadOnlyList<WebhookAlert> alerts, IReadOnlyList<ExhaustedDelivery> exhausted, int pauseAfter);
+
+    /// <summary>Called once the events are committed with <paramref name="deliveries"/> deliveries queued.</summary>
+    void Queued(int deliveries);
 }
 
 public sealed record DeliveryState(long Id, string MessageId, Guid WebhookId, DeliveryStatus Status, int Attempts, int MaxAttempts,

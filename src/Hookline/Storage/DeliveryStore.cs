@@ -82,15 +82,43 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
             "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) FROM delivery_queue;");
     }
 
-    public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default)
+    public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, IAnnouncer? announcer = null,
+        CancellationToken ct = default)
     {
-        // Not waiting for the disk: results lost in a power cut only mean those deliveries are sent again (the log rows and the
-        // delivery states go together). Ingest, which must not lose an accepted event, still waits for its flush.
+        // Not waiting for the disk: results lost in a power cut only mean those deliveries are sent again (the log rows, the
+        // delivery states and the operational events they made due go together). Ingest, which must not lose an accepted event,
+        // still waits for its flush.
         await using var write = await db.BeginWriteAsync(ct, durable: false);
-        var applied = await D.RecordResultsAsync(write, results, pauseAfter, node, ct);
+        var recorded = await D.RecordResultsAsync(write, results, pauseAfter, node, ct);
+        var queued = await AnnounceAsync(write, recorded, pauseAfter, announcer);
         await write.CommitAsync(ct);
-        db.Recorded(applied);
-        return applied;
+        db.Recorded(recorded.Applied);
+        if (queued > 0)
+        {
+            db.Wake();
+            announcer!.Queued(queued);
+        }
+        return recorded.Applied;
+    }
+
+    /// <summary>
+    /// Publishes the operational events the results made due, in their transaction, and marks them published; without an
+    /// announcer they are dropped. Returns the deliveries queued.
+    /// </summary>
+    private async Task<int> AnnounceAsync(SqlWrite write, Recorded recorded, int pauseAfter, IAnnouncer? announcer)
+    {
+        if (recorded.Alerts.Count == 0 && recorded.Exhausted.Count == 0) return 0;
+        var queued = 0;
+        if (announcer?.Compose(recorded.Alerts, recorded.Exhausted, pauseAfter) is { Count: > 0 } events)
+        {
+            var result = (await D.IngestAsync(write, [new IngestRequest(events, null, announcer.MaxAttempts, _ => "")]))[0];
+            if (result.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // the batch is written again
+            queued = result.Deliveries;
+        }
+        if (recorded.Alerts.Count > 0)
+            await write.Connection.ExecuteAsync($"UPDATE webhooks SET alerts_due = 0 WHERE {D.In("id", "@ids")};",
+                new { ids = D.Values(recorded.Alerts.Select(a => a.Webhook.Id)) }, write.Transaction);
+        return queued;
     }
 
     public async Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now,

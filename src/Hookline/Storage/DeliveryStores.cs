@@ -25,9 +25,12 @@ public interface IDeliveryStore
     /// Records attempts in one transaction: a log row each, the delivery's next state and the webhook's failure count,
     /// pausing it (and cancelling its queue) when <see cref="AttemptResult.PauseReason"/> is set or the count reaches
     /// <paramref name="pauseAfter"/>. A result whose lease token no longer matches is dropped. Returns how many applied.
-    /// <paramref name="node"/> is recorded with each log row.
+    /// <paramref name="node"/> is recorded with each log row. The operational events the results make due (a failing streak
+    /// reaching a warning, a pause, a recovery, an exhausted delivery) are published by <paramref name="announcer"/> in the same
+    /// transaction; without one they are dropped.
     /// </summary>
-    Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default);
+    Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, IAnnouncer? announcer = null,
+        CancellationToken ct = default);
 
     /// <summary>Re-queues one delivery (same message id) with a fresh set of attempts; false when not found.</summary>
     Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now, CancellationToken ct = default);

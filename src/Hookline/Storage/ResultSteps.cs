@@ -1,3 +1,5 @@
+using Dapper;
+
 namespace Hookline.Storage;
 
 /// <summary>
@@ -17,26 +19,63 @@ public static class ResultSteps
     public static List<(string Sql, object Args)> Plan(IReadOnlyList<AttemptResult> results, Guid[] logIds, int pauseAfter)
     {
         var steps = new List<(string, object)>();
+        var (first, second) = WarningsAt(pauseAfter);
         var pendingReset = new Dictionary<Guid, Guid>(); // webhook → log id of its latest success
         for (var i = 0; i < results.Count; i++)
         {
             var (r, webhookId, logId) = (results[i], results[i].Delivery.Target.Id, logIds[i]);
             if (r.Success) { pendingReset[webhookId] = logId; continue; }
             if (pendingReset.Remove(webhookId, out var successLog)) steps.Add((Reset, new { WebhookId = webhookId, LogId = successLog }));
-            var args = new { WebhookId = webhookId, LogId = logId, r.Reason, r.PauseReason, PauseAfter = pauseAfter, Paused = r.PauseReason is not null, r.At };
-            steps.Add((Failure, args));
-            steps.Add((CancelIfPaused, args));
+            steps.Add((Failure, new
+            {
+                WebhookId = webhookId, LogId = logId, r.Reason, r.PauseReason, PauseAfter = pauseAfter, FirstWarning = first, SecondWarning = second,
+            }));
+            steps.Add((CancelIfPaused, new { WebhookId = webhookId, LogId = logId, r.At }));
         }
         foreach (var (webhookId, logId) in pendingReset) steps.Add((Reset, new { WebhookId = webhookId, LogId = logId }));
         return steps;
     }
 
+    /// <summary>
+    /// The consecutive failures at which a failing webhook is announced (<c>webhook_failing</c>): half and four fifths of
+    /// <paramref name="pauseAfter"/>, rounded up; a warning that would come with the pause, or with the one before it, is left out
+    /// (<see cref="int.MaxValue"/>: never).
+    /// </summary>
+    public static (int First, int Second) WarningsAt(int pauseAfter)
+    {
+        int At(double share) => (int)Math.Ceiling(pauseAfter * share) is var n && n >= 1 && n < pauseAfter ? n : int.MaxValue;
+        var (first, second) = (At(0.5), At(0.8));
+        return (first, second > first ? second : int.MaxValue);
+    }
+
     private const string Applied = "EXISTS (SELECT 1 FROM webhook_logs l WHERE l.id = @LogId)";
 
-    private const string Reset =
-        $"UPDATE webhooks SET consecutive_failures = 0 WHERE id = @WebhookId AND consecutive_failures <> 0 AND {Applied};";
+    /// <summary>
+    /// The success also ends a failing streak that was announced (alert_state not 0; a paused webhook's, once it is resumed):
+    /// <c>webhook_recovered</c> is due. A success while paused (an attempt that was in flight) resets only the count.
+    /// </summary>
+    private static readonly string Reset =
+        $"""
+         UPDATE webhooks SET consecutive_failures = 0,
+           alerts_due = alerts_due | CASE WHEN is_active = TRUE AND alert_state <> 0 THEN {(int)WebhookAlerts.Recovered} ELSE 0 END,
+           alert_state = CASE WHEN is_active = TRUE THEN 0 ELSE alert_state END
+         WHERE id = @WebhookId AND (consecutive_failures <> 0 OR (is_active = TRUE AND alert_state <> 0)) AND {Applied};
+         """;
 
-    /// <summary>Counts the failure and pauses the webhook on a pause reason or the count reaching @PauseAfter; a paused webhook keeps its reason.</summary>
+    /// <summary>What this failure reaches, as alert bits: the pause (4), else the second (1 and 2) or the first warning (1).</summary>
+    private const string Reached =
+        """
+        (CASE WHEN is_active = FALSE THEN 0
+              WHEN @PauseReason IS NOT NULL OR consecutive_failures + 1 >= @PauseAfter THEN 4
+              WHEN consecutive_failures + 1 >= @SecondWarning THEN 3
+              WHEN consecutive_failures + 1 >= @FirstWarning THEN 1
+              ELSE 0 END)
+        """;
+
+    /// <summary>
+    /// Counts the failure and pauses the webhook on a pause reason or the count reaching @PauseAfter; a paused webhook keeps its
+    /// reason. A warning is due once per streak (alert_state remembers it was sent); a pause is due each time it happens.
+    /// </summary>
     private const string Failure =
         $"""
          UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
@@ -46,17 +85,63 @@ public static class ResultSteps
              WHEN consecutive_failures + 1 >= @PauseAfter THEN
                'Paused after ' || CAST(consecutive_failures + 1 AS TEXT) || ' consecutive failed attempts. Last failure: ' || COALESCE(@Reason, '')
              ELSE @Reason END,
-           is_active = (is_active = TRUE AND @PauseReason IS NULL AND consecutive_failures + 1 < @PauseAfter)
+           is_active = (is_active = TRUE AND @PauseReason IS NULL AND consecutive_failures + 1 < @PauseAfter),
+           alert_state = alert_state | {Reached},
+           alerts_due = alerts_due | ({Reached} & ~alert_state & 3) | ({Reached} & 4)
          WHERE id = @WebhookId AND {Applied};
          """;
 
-    /// <summary>Cancels the queue of a webhook this failure paused. Leases stay, so an attempt in flight still records its log row.</summary>
+    /// <summary>
+    /// Cancels the queue of a webhook paused by this batch (its pause is due to be announced). Leases stay, so an attempt in
+    /// flight still records its log row.
+    /// </summary>
     private static readonly string CancelIfPaused = Cancel(
         $"""
          webhook_id = @WebhookId AND {Applied}
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = @WebhookId AND w.is_active = FALSE
-                       AND (@Paused = TRUE OR w.consecutive_failures = @PauseAfter))
+           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = @WebhookId AND w.is_active = FALSE AND (w.alerts_due & {(int)WebhookAlerts.Paused}) <> 0)
          """);
+
+    /// <summary>
+    /// Read after the steps, in the same transaction: the batch's webhooks with operational events due, or with a delivery
+    /// that may have been exhausted, then which of those deliveries were (their result applied, and they ended exhausted).
+    /// </summary>
+    public static string AlertReads(SqlDialect d) =>
+        $"""
+         SELECT {WebhookStore.Columns}, consecutive_failures, alerts_due FROM webhooks
+         WHERE {d.In("id", "@AlertWebhooks")} AND (alerts_due <> 0 OR {d.In("id", "@ExhaustWebhooks")});
+         SELECT l.id FROM webhook_logs l JOIN deliveries x ON x.id = l.delivery_id WHERE {d.In("l.id", "@ExhaustLogs")} AND x.status = 2;
+         """;
+
+    public static object AlertArgs(SqlDialect d, IReadOnlyList<AttemptResult> results, Guid[] logIds)
+    {
+        var spent = Enumerable.Range(0, results.Count).Where(i => !results[i].Success && results[i].RetryAt is null).ToList();
+        return new
+        {
+            AlertWebhooks = d.Values(results.Select(r => r.Delivery.Target.Id).Distinct()),
+            ExhaustWebhooks = d.Values(spent.Select(i => results[i].Delivery.Target.Id).Distinct()),
+            ExhaustLogs = d.Values(spent.Select(i => logIds[i])),
+        };
+    }
+
+    /// <summary>Reads what <see cref="AlertReads"/> returns into the batch's <see cref="Recorded"/>.</summary>
+    public static async Task<Recorded> ReadAlertsAsync(SqlMapper.GridReader reads, int applied, IReadOnlyList<AttemptResult> results, Guid[] logIds)
+    {
+        var webhooks = (await reads.ReadAsync<AlertRow>()).ToDictionary(w => w.Id);
+        var exhaustedLogs = (await reads.ReadAsync<Guid>()).ToHashSet();
+        var alerts = webhooks.Values.Where(w => w.AlertsDue != 0)
+            .Select(w => new WebhookAlert(w.ToWebhook(), w.ConsecutiveFailures, (WebhookAlerts)w.AlertsDue)).ToList();
+        var exhausted = Enumerable.Range(0, results.Count)
+            .Where(i => exhaustedLogs.Contains(logIds[i]) && webhooks.ContainsKey(results[i].Delivery.Target.Id))
+            .Select(i => (Result: results[i], Row: webhooks[results[i].Delivery.Target.Id]))
+            .Select(x => new ExhaustedDelivery(x.Result, x.Row.ToWebhook(), x.Row.ConsecutiveFailures)).ToList();
+        return new(applied, alerts, exhausted);
+    }
+
+    private sealed class AlertRow : WebhookStore.WebhookRow
+    {
+        public int ConsecutiveFailures { get; init; }
+        public int AlertsDue { get; init; }
+    }
 
     /// <summary>Cancels a webhook's queue (deactivated or deleted). Leases stay, as above.</summary>
     public static readonly string CancelPending = Cancel("webhook_id = @WebhookId");
@@ -73,3 +158,6 @@ public static class ResultSteps
          UPDATE delivery_queue SET due_at = NULL WHERE due_at IS NOT NULL AND {condition};
          """;
 }
+
+/// <summary>A batch of results as recorded: how many applied, and the operational events they made due.</summary>
+public sealed record Recorded(int Applied, IReadOnlyList<WebhookAlert> Alerts, IReadOnlyList<ExhaustedDelivery> Exhausted);

@@ -65,8 +65,11 @@ public abstract class SqlDialect : ISqlDialect
     /// <summary>Writes a group of ingest requests in the open transaction; one failing request fails alone.</summary>
     public abstract Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group);
 
-    /// <summary>Records attempt results in the open transaction (see <see cref="IDeliveryStore.CompleteAsync"/>); returns how many applied.</summary>
-    public abstract Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
+    /// <summary>
+    /// Records attempt results in the open transaction (see <see cref="IDeliveryStore.CompleteAsync"/>): how many applied, and
+    /// the operational events they made due (<see cref="ResultSteps.AlertReads"/>).
+    /// </summary>
+    public abstract Task<Recorded> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
         CancellationToken ct);
 }
 

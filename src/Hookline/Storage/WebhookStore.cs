@@ -6,7 +6,7 @@ namespace Hookline.Storage;
 
 public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
 {
-    private const string Columns =
+    internal const string Columns =
         "id, workspace_id, name, uri, language, events, is_active, only_main_entity, authentication_type, authentication, " +
         "receiver_type, last_failure_reason, created_on, created_by, updated_on, updated_by";
 
@@ -47,6 +47,10 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         c.ExecuteAsync("INSERT INTO webhook_secrets (id, webhook_id, secret, created_on, expires_on) VALUES (@id, @webhookId, @secret, @now, NULL);",
             new { id = Guid.NewGuid(), webhookId, secret, now }, tx);
 
+    /// <summary>
+    /// A resumed webhook (inactive, now active) starts a new failing streak: its count and its warnings start over, and its
+    /// next success is announced as <c>webhook_recovered</c> when a pause is what it recovers from.
+    /// </summary>
     public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct);
@@ -55,7 +59,9 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
               only_main_entity = @OnlyTriggerForMainEntityChanges, authentication_type = @AuthenticationType,
-              authentication = @Authentication, receiver_type = @ReceiverType, updated_on = @UpdatedOn, updated_by = @UpdatedBy
+              authentication = @Authentication, receiver_type = @ReceiverType, updated_on = @UpdatedOn, updated_by = @UpdatedBy,
+              consecutive_failures = CASE WHEN is_active = FALSE AND @IsActive = TRUE THEN 0 ELSE consecutive_failures END,
+              alert_state = CASE WHEN is_active = FALSE AND @IsActive = TRUE THEN alert_state & 4 ELSE alert_state END
             WHERE workspace_id = @WorkspaceId AND id = @Id;
             """, w, tx) == 1;
         if (updated && !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
@@ -200,7 +206,7 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         public string Value { get; init; } = "";
     }
 
-    private sealed class WebhookRow
+    internal class WebhookRow
     {
         public Guid Id { get; init; }
         public Guid WorkspaceId { get; init; }

@@ -3,8 +3,14 @@ namespace Hookline.Webhooks;
 /// <summary>The events a webhook can subscribe to, per receiver type.</summary>
 public static class EventTypes
 {
-    /// <summary>awork's current event names, for custom receivers.</summary>
-    public static readonly IReadOnlyList<string> Custom =
+    /// <summary>
+    /// Hookline's own events about a workspace's webhooks (Delivery/OperationalEvents.cs): published by Hookline, never by a
+    /// producer, and never delivered to the webhook they are about.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Operational = ["webhook_failing", "webhook_paused", "webhook_recovered", "delivery_exhausted"];
+
+    /// <summary>awork's current event names: what a producer publishes.</summary>
+    public static readonly IReadOnlyList<string> Published =
     [
         "absence_added", "absence_deleted", "absence_updated",
         "company_added", "company_deleted", "company_type_changed", "company_updated",
@@ -17,16 +23,19 @@ public static class EventTypes
         "user_activation_changed", "user_added", "user_deleted", "user_status_changed", "user_updated",
     ];
 
+    /// <summary>What custom receivers can subscribe to: awork's events and the operational ones.</summary>
+    public static readonly IReadOnlyList<string> Custom = [.. Published, .. Operational];
+
     /// <summary>
     /// The events that read well as a chat message: something was added, commented on, assigned or moved to
     /// another status. Generic <c>*_updated</c>, <c>*_deleted</c> and type changes are left out: in a channel they
-    /// are noise without a diff a person can read.
+    /// are noise without a diff a person can read. And the operational events, written for a channel that watches the webhooks.
     /// </summary>
     public static readonly IReadOnlyList<string> Slack =
     [
         "absence_added", "company_added", "project_added", "project_comment_added", "project_status_changed",
         "projectmember_added", "task_added", "task_comment_added", "task_status_changed", "taskassignment_added",
-        "user_added",
+        "user_added", .. Operational,
     ];
 
     public static IReadOnlyList<string> For(string receiverType) => receiverType == ReceiverTypes.Slack ? Slack : Custom;

@@ -21,6 +21,7 @@ public static class SlackSamples
     public static string Payload(string eventType, string language)
     {
         var german = language.StartsWith("de", StringComparison.Ordinal);
+        if (Hookline.Webhooks.EventTypes.Operational.Contains(eventType)) return Operational(eventType, german);
         var task = new { id = "0b7e3f52-6d1a-4e0c-9f21-7a5b8c9d0e12", name = german ? "Release Notes schreiben" : "Write the release notes" };
         var project = new { id = "3f9a1c27-2b4d-4e6f-8a90-b1c2d3e4f506", name = german ? "Website-Relaunch" : "Website relaunch" };
         var (todo, doing, done) = german ? ("Offen", "In Arbeit", "Erledigt") : ("To do", "In progress", "Done");
@@ -66,6 +67,28 @@ public static class SlackSamples
             entityId = test ? null : Id(sample.Entity!), entityType = sample.Type, entityLink = sample.Link, traceId = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             triggeredBy = test ? new { id = "tok_7Yq2" } : Carla, changes = sample.Changes,
         });
+    }
+
+    /// <summary>An operational event about a webhook named as that workspace would, as Hookline writes it.</summary>
+    private static string Operational(string eventType, bool german)
+    {
+        var at = new DateTimeOffset(2026, 11, 27, 9, 17, 42, TimeSpan.Zero);
+        var by = Guid.Parse(Id(Carla));
+        var (failures, active, reason) = eventType switch
+        {
+            OperationalEvents.Failing => (5, true, "503 Service Unavailable"),
+            OperationalEvents.Paused => (10, false, "Paused after 10 consecutive failed attempts. Last failure: 503 Service Unavailable"),
+            OperationalEvents.Recovered => (0, true, (string?)"503 Service Unavailable"),
+            _ => (3, true, "503 Service Unavailable"),
+        };
+        var webhook = new Webhook(Guid.Parse("7e3f1a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"), Guid.Parse("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
+            german ? "Bestellungen" : "Orders", "https://hooks.acme.example/orders", null, "task_added", active, false, "none", null, "custom",
+            reason, at.AddDays(-30), by, at.AddDays(-1), by);
+        var delivery = eventType == OperationalEvents.Exhausted
+            ? new { messageId = "msg_0b7e3f526d1a4e0c9f217a5b8c9d0e12", eventId = Guid.Parse("0b7e3f52-6d1a-4e0c-9f21-7a5b8c9d0e12"),
+                eventType = "task_added", attempts = 11, responseCode = 503, reason = "503 Service Unavailable" }
+            : null;
+        return OperationalEvents.Payload(eventType, webhook, failures, 10, at, delivery);
     }
 
     private static string Id(object o) => JsonSerializer.SerializeToElement(o).GetProperty("id").GetString()!;

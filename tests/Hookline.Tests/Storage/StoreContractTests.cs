@@ -375,10 +375,12 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
              {(postgres ? "CREATE INDEX ix_deliveries_completed ON deliveries (completed_on) WHERE status <> 0;" : "")}
              ALTER TABLE events DROP COLUMN trace_parent;
              DROP TABLE portal_link_uses;
+             ALTER TABLE webhooks DROP COLUMN alert_state;
+             ALTER TABLE webhooks DROP COLUMN alerts_due;
              DELETE FROM schema_version WHERE version >= 7;
              """);
 
-        Assert.Equal([7, 8, 9], (await stores.Schema.MigrateAsync()).Applied);
+        Assert.Equal([7, 8, 9, 10], (await stores.Schema.MigrateAsync()).Applied);
 
         var free = (await Claim(10, T0)).Single(); // the lease of leased[1] still holds
         Assert.DoesNotContain(free.Id, leased.Select(d => d.Id));
@@ -386,4 +388,112 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         Assert.Equal(DeliveryStatus.Succeeded, (await _deliveries.GetAsync(leased[0].Id))!.Status);
         Assert.Null(await _deliveries.NextDueAsync());
     }
+
+    /// <summary>Collects what the store asks to announce, and publishes one plain event per announcement, about its webhook.</summary>
+    private sealed class Announcements : IAnnouncer
+    {
+        public List<(WebhookAlerts Due, Guid Webhook, int Failures)> Alerts { get; } = [];
+        public List<long> Exhausted { get; } = [];
+        public int Queued { get; private set; }
+        public int MaxAttempts => 3;
+
+        public IReadOnlyList<NewEvent> Compose(IReadOnlyList<WebhookAlert> alerts, IReadOnlyList<ExhaustedDelivery> exhausted, int pauseAfter)
+        {
+            Alerts.AddRange(alerts.Select(a => (a.Due, a.Webhook.Id, a.ConsecutiveFailures)));
+            Exhausted.AddRange(exhausted.Select(x => x.Result.Delivery.Id));
+            return alerts.Select(a => (Type: a.Due.HasFlag(WebhookAlerts.Paused) ? "webhook_paused"
+                        : a.Due.HasFlag(WebhookAlerts.Recovered) ? "webhook_recovered" : "webhook_failing", a.Webhook))
+                .Concat(exhausted.Select(x => (Type: "delivery_exhausted", x.Webhook)))
+                .Select(x => new NewEvent(Guid.NewGuid(), x.Webhook.WorkspaceId, x.Type, true, "{}", T0, About: x.Webhook.Id)).ToList();
+        }
+
+        void IAnnouncer.Queued(int deliveries) => Queued += deliveries;
+    }
+
+    private const string OperationalTypes = "webhook_failing,webhook_paused,webhook_recovered,delivery_exhausted";
+
+    [Fact]
+    public async Task AFailingStreakIsAnnouncedOnceAtEachWarningAndAtThePauseThenTheSuccessAfterTheResume()
+    {
+        var ops = _hook with { Id = Guid.NewGuid(), Name = "ops", Events = OperationalTypes };
+        await _webhooks.InsertAsync(ops, Signing.NewSecret());
+        await _webhooks.UpdateAsync(_hook with { Events = "task_added," + OperationalTypes }); // it never hears about itself
+        var told = new Announcements();
+        await PublishAsync(12, T0);
+        var claimed = await Claim(12, T0);
+        Task<int> Fail(int i) => _deliveries.CompleteAsync([Result(claimed[i], false, T0, T0.AddMinutes(1))], 10, "n1", told);
+
+        for (var i = 0; i < 4; i++) await Fail(i);
+        Assert.Empty(told.Alerts);
+        await Fail(4);
+        Assert.Equal([(WebhookAlerts.FirstWarning, _hook.Id, 5)], told.Alerts);
+        for (var i = 5; i < 8; i++) await Fail(i);
+        Assert.Equal((WebhookAlerts.SecondWarning, _hook.Id, 8), told.Alerts[^1]);
+        await Fail(8);
+        Assert.Equal(2, told.Alerts.Count);
+        await Fail(9);
+        Assert.Equal((WebhookAlerts.Paused, _hook.Id, 10), told.Alerts[^1]);
+        Assert.Equal(0, await _deliveries.CompleteAsync([Result(claimed[0], false, T0, T0.AddMinutes(1))], 10, "n1", told)); // fenced off
+        Assert.Equal(1, await Fail(10)); // in flight at the pause: logged, not announced again
+        Assert.Equal(3, told.Alerts.Count);
+        Assert.False((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive);
+
+        Assert.True(await _webhooks.UpdateAsync(_hook with { Events = "task_added," + OperationalTypes, UpdatedOn = T0 })); // resumed
+        await PublishAsync(1, T0);
+        var after = (await Claim(20, T0)).Where(d => d.Target.Id == _hook.Id).ToList();
+        Assert.Single(after);
+        await _deliveries.CompleteAsync([Result(after[0], true, T0)], 10, "n1", told);
+        Assert.Equal((WebhookAlerts.Recovered, _hook.Id, 0), told.Alerts[^1]);
+        Assert.Equal(4, told.Alerts.Count);
+        Assert.Equal(4, told.Queued);
+
+        // Each announcement is an event of the workspace, delivered to the webhook that subscribes, never to the one it is about.
+        var delivered = await Claim(50, T0.AddHours(1));
+        Assert.Equal(["webhook_failing", "webhook_failing", "webhook_paused", "webhook_recovered"],
+            delivered.Where(d => d.Target.Id == ops.Id).Select(d => d.EventType).Order());
+        Assert.DoesNotContain(delivered, d => d.Target.Id == _hook.Id && d.EventType != "task_added");
+    }
+
+    [Fact]
+    public async Task AResumedWebhookStartsANewStreakAndIsPausedAndAnnouncedAgain()
+    {
+        var told = new Announcements();
+        await PublishAsync(6, T0);
+        var claimed = await Claim(6, T0);
+        for (var i = 0; i < 3; i++) await _deliveries.CompleteAsync([Result(claimed[i], false, T0, T0.AddMinutes(1))], 3, "n1", told);
+        Assert.Equal([WebhookAlerts.FirstWarning, WebhookAlerts.Paused], told.Alerts.Select(a => a.Due));
+        Assert.True(await _webhooks.UpdateAsync(_hook with { UpdatedOn = T0 }));
+        await PublishAsync(3, T0);
+        var again = await Claim(10, T0);
+        Assert.Equal(3, again.Count); // the paused webhook's queue was cancelled; these are new
+        await _deliveries.CompleteAsync([Result(again[0], false, T0, T0.AddMinutes(1))], 3, "n1", told);
+        Assert.True((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive); // the count started over
+        for (var i = 1; i < 3; i++) await _deliveries.CompleteAsync([Result(again[i], false, T0, T0.AddMinutes(1))], 3, "n1", told);
+        Assert.False((await _webhooks.GetAsync(_workspace, _hook.Id))!.IsActive);
+        Assert.Equal([WebhookAlerts.FirstWarning, WebhookAlerts.Paused, WebhookAlerts.FirstWarning, WebhookAlerts.Paused],
+            told.Alerts.Select(a => a.Due));
+        Assert.Empty(await Claim(10, T0.AddHours(1))); // the second pause cancelled the queue as well
+    }
+
+    [Fact]
+    public async Task AnExhaustedDeliveryIsAnnouncedOnceAndAFailureWithARetryIsNot()
+    {
+        var told = new Announcements();
+        await PublishAsync(2, T0);
+        var claimed = await Claim(2, T0);
+        await _deliveries.CompleteAsync([Result(claimed[0], false, T0), Result(claimed[1], false, T0, T0.AddMinutes(1))], 10, "n1", told);
+        Assert.Equal([claimed[0].Id], told.Exhausted);
+        Assert.Empty(told.Alerts);
+        Assert.Equal(0, await _deliveries.CompleteAsync([Result(claimed[0], false, T0)], 10, "n1", told)); // fenced off: not again
+        Assert.Equal([claimed[0].Id], told.Exhausted);
+    }
+
+    [Theory]
+    [InlineData(10, 5, 8)]
+    [InlineData(5, 3, 4)]
+    [InlineData(4, 2, int.MaxValue)] // four fifths of 4 is the pause itself
+    [InlineData(2, 1, int.MaxValue)]
+    [InlineData(1, int.MaxValue, int.MaxValue)]
+    public void WarningsComeAtHalfAndFourFifthsOfThePauseThreshold(int pauseAfter, int first, int second) =>
+        Assert.Equal((first, second), ResultSteps.WarningsAt(pauseAfter));
 }

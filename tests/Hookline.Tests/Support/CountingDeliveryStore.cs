@@ -30,8 +30,9 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => inner.NextDueAsync(ct);
 
-    public Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, CancellationToken ct = default) =>
-        inner.CompleteAsync(results, pauseAfter, node, ct);
+    public Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, IAnnouncer? announcer = null,
+        CancellationToken ct = default) =>
+        inner.CompleteAsync(results, pauseAfter, node, announcer, ct);
 
     public Task<bool> RedeliverAsync(Guid workspaceId, Guid webhookId, long deliveryId, int extraAttempts, DateTimeOffset now,
         CancellationToken ct = default) => inner.RedeliverAsync(workspaceId, webhookId, deliveryId, extraAttempts, now, ct);

@@ -127,11 +127,12 @@ public sealed class WebhookCrudTests : IDisposable
     [InlineData("/api/v1/webhooks/eventtypes")]
     [InlineData("/api/v1/webhooks/eventTypes")]
     [InlineData("/API/V1/Webhooks/EventTypes")]
-    public async Task CustomEventTypesAreAworksThirtyFiveNames(string path)
+    public async Task CustomEventTypesAreAworksThirtyFiveNamesAndTheFourOperationalOnes(string path)
     {
         var client = await _app.ClientAsync(_workspace, Hookline.Auth.Permissions.EventsPublish);
         var types = await client.ListAsync<string>(path);
-        Assert.Equal(35, types.Count);
+        Assert.Equal(35 + 4, types.Count);
+        Assert.Equal(["webhook_failing", "webhook_paused", "webhook_recovered", "delivery_exhausted"], types[^4..]);
         Assert.Contains("task_comment_added", types);
         Assert.Contains("user_activation_changed", types);
         Assert.Equal(types.Distinct().Count(), types.Count);

@@ -58,6 +58,12 @@ internal sealed class SlackEvent
     /// <summary>The name of the task or project (<paramref name="property"/>) the entity belongs to, when it says.</summary>
     public string? ParentName(string property) => Text(Get(_entity, property), "name");
 
+    /// <summary>A value inside the entity by its path (<c>"delivery", "attempts"</c>), as text.</summary>
+    public string? EntityValue(params string[] path) => Text(path[..^1].Aggregate(_entity, Get), path[^1]);
+
+    /// <summary>A whole number inside the entity by its path, or null.</summary>
+    public int? EntityNumber(params string[] path) => int.TryParse(EntityValue(path), CultureInfo.InvariantCulture, out var n) ? n : null;
+
     public string? Comment => Text(_entity, "message") ?? Text(_entity, "text") ?? Text(_entity, "comment");
 
     public DateOnly? Date(params string[] properties) =>

@@ -60,9 +60,24 @@ public sealed class SlackRenderer(IOptionsMonitor<SlackOptions>? options = null)
                 actor, person, Linked(e.ParentName("task") ?? e.EntityName)),
             "user_added" => t.Sentence("UserAdded", actor, (e.EntityName ?? e.PersonConcerned) is { } user ? Linked(user) : person),
             DeliveryApi.TestEventType => t.Sentence("WebhookTest"),
+            OperationalEvents.Failing => t.Sentence("WebhookFailing", Webhook(e, t),
+                Part.Text(t.Count("Times", e.EntityNumber("consecutiveFailures") ?? 0), MaxWord),
+                Part.Text(t.Count("PausedAfter", e.EntityNumber("failuresUntilPause") ?? 0), MaxWord)),
+            OperationalEvents.Paused => t.Sentence("WebhookPaused", Webhook(e, t)),
+            OperationalEvents.Recovered => t.Sentence("WebhookRecovered", Webhook(e, t)),
+            OperationalEvents.Exhausted => t.Sentence("DeliveryExhausted", Webhook(e, t),
+                Part.Code(e.EntityValue("delivery", "eventType") ?? "?", MaxWord),
+                Part.Text(t.Count("Attempts", e.EntityNumber("delivery", "attempts") ?? 0), MaxWord)),
             _ => Generic(e, t, actor, url),
         };
-        var detail = e.EventType.EndsWith("_comment_added", StringComparison.Ordinal) ? Quote(e.Comment) : null;
+        var detail = e.EventType switch
+        {
+            OperationalEvents.Failing => Labelled(t, "LastError", e.EntityValue("lastFailureReason")),
+            OperationalEvents.Paused => Labelled(t, "Reason", e.EntityValue("lastFailureReason")),
+            OperationalEvents.Exhausted => Labelled(t, "LastError", e.EntityValue("delivery", "reason") ?? e.EntityValue("lastFailureReason")),
+            _ when e.EventType.EndsWith("_comment_added", StringComparison.Ordinal) => Quote(e.Comment),
+            _ => null,
+        };
         return new SlackMessage(plain, markup, detail, Context(e, t));
     }
 
@@ -98,6 +113,13 @@ public sealed class SlackRenderer(IOptionsMonitor<SlackOptions>? options = null)
             ? t.Sentence("Generic", actor, eventType, Part.Text(type, MaxWord), item)
             : t.Sentence("GenericNoType", actor, eventType, item);
     }
+
+    /// <summary>An operational event's webhook, by name.</summary>
+    private static Part Webhook(SlackEvent e, SlackText t) => Part.Bold(e.EntityName ?? t["Untitled"], MaxName);
+
+    /// <summary>"Last error: …" under the sentence, at most 300 characters of the reason; nothing without one.</summary>
+    private static string? Labelled(SlackText t, string label, string? reason) =>
+        reason is null ? null : string.Format(t.Culture, t[label], Mrkdwn.Neutralise(Mrkdwn.Escape(Mrkdwn.Clean(reason), MaxComment)));
 
     /// <summary>The comment's first paragraph, at most 300 characters, quoted line by line.</summary>
     private static string? Quote(string? comment)

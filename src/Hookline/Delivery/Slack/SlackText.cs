@@ -52,6 +52,9 @@ internal sealed class SlackText
         (string.Format(Culture, this[key], parts.Select(p => (object)p.Plain).ToArray()),
             string.Format(Culture, this[key], parts.Select(p => (object)p.Markup).ToArray()));
 
+    /// <summary>A count in words: <paramref name="key"/>_one for 1 ("once", "einmal"), else <paramref name="key"/>_other with the number.</summary>
+    public string Count(string key, int n) => string.Format(Culture, this[key + (n == 1 ? "_one" : "_other")], n);
+
     /// <summary>A date as the culture writes it in full, without the weekday: 1 March 2026, March 1, 2026, 1. März 2026.</summary>
     public string LongDate(DateOnly date) => date.ToString(_longDate, Culture);
 

@@ -87,8 +87,8 @@ public sealed partial class PostgresDialect
         var queued = events.Count == 0 ? [] : (await c.QueryAsync<Guid>(
             $"""
             WITH s AS (
-              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times, @MaxAttempts, @TraceParents::text[])
-                AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts, trace_parent)),
+              SELECT * FROM unnest(@Ids, @Workspaces, @Types, @Mains, @Payloads, @Times, @MaxAttempts, @TraceParents::text[], @Abouts::uuid[])
+                AS s(id, workspace_id, event_type, is_main_entity_change, payload, created_on, max_attempts, trace_parent, about)),
             e AS (
               INSERT INTO events (id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent)
               SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent FROM s),
@@ -97,7 +97,7 @@ public sealed partial class PostgresDialect
               SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
               FROM s JOIN webhooks w ON w.workspace_id = s.workspace_id AND w.is_active
                 AND {Instance.ListContains("w.events", "s.event_type")}
-                AND (NOT w.only_main_entity OR s.is_main_entity_change)
+                AND (NOT w.only_main_entity OR s.is_main_entity_change) AND (s.about IS NULL OR w.id <> s.about)
               RETURNING id, event_id, webhook_id, due_at),
             q AS (
               INSERT INTO delivery_queue (delivery_id, webhook_id, due_at) SELECT id, webhook_id, due_at FROM d)
@@ -109,6 +109,7 @@ public sealed partial class PostgresDialect
                 Types = events.Select(x => x.Event.EventType).ToArray(), Mains = events.Select(x => x.Event.IsMainEntityChange).ToArray(),
                 Payloads = events.Select(x => x.Event.Payload).ToArray(), Times = events.Select(x => Utc(x.Event.CreatedOn)).ToArray(),
                 MaxAttempts = events.Select(x => x.MaxAttempts).ToArray(), TraceParents = events.Select(x => x.Event.TraceParent).ToArray(),
+                Abouts = events.Select(x => x.Event.About).ToArray(),
             }, tx)).CountBy(id => id).ToDictionary();
 
         var keys = new List<(IdempotencyKey Key, string Answer)>();

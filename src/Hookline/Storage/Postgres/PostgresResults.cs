@@ -13,10 +13,10 @@ public sealed partial class PostgresDialect
     /// one batch); the results not recorded kept their leases, so claims walked past 98,000 leased rows as well (throughput
     /// 1.7k deliveries/s in that run; full run 15 showed the same two slow statements at 2.7k).
     /// One round trip for the batch: the queue rows (a retry stays, with its new time; anything else leaves), the deliveries
-    /// and the log rows in one statement over arrays, then the webhook steps, sent
+    /// and the log rows in one statement over arrays, then the webhook steps and the reads of what they made due, sent
     /// together (PostgreSQL runs them in order; each sees what the ones before it wrote).
     /// </summary>
-    public override async Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
+    public override async Task<Recorded> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
         CancellationToken ct)
     {
         var logIds = ResultSteps.LogIds(results);
@@ -71,8 +71,11 @@ public sealed partial class PostgresDialect
                 args.Add($"{property.Name}_{i}", Utc(property.GetValue(steps[i].Args)),
                     property.PropertyType == typeof(string) ? DbType.String : null); // a null reason still needs its type
         }
+        sql.Append('\n').Append(ResultSteps.AlertReads(this));
+        args.AddDynamicParams(ResultSteps.AlertArgs(this, results, logIds));
         await using var reads = await write.Connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), args, write.Transaction, cancellationToken: ct));
-        return (await reads.ReadAsync<int>()).Count();
+        var applied = (await reads.ReadAsync<int>()).Count();
+        return await ResultSteps.ReadAlertsAsync(reads, applied, results, logIds);
     }
 
     private static object? Utc(object? value) => value is DateTimeOffset t ? t.ToUniversalTime() : value;

@@ -49,6 +49,7 @@ public sealed partial class SqliteDialect
             Bind(insertEvent, "@Payload", e.Payload);
             Bind(insertEvent, "@TraceParent", e.TraceParent);
             Bind(fanOut, "@MaxAttempts", request.MaxAttempts);
+            Bind(fanOut, "@About", e.About is { } about ? SqlValues.Text(about) : null);
             await insertEvent.ExecuteNonQueryAsync();
             var queued = await fanOut.ExecuteNonQueryAsync();
             deliveries += queued;

@@ -5,8 +5,11 @@ namespace Hookline.Storage.Sqlite;
 
 public sealed partial class SqliteDialect
 {
-    /// <summary>Statements prepared once per batch and bound per result (SQLite parses each once), then the webhook steps.</summary>
-    public override async Task<int> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
+    /// <summary>
+    /// Statements prepared once per batch and bound per result (SQLite parses each once), then the webhook steps and the reads
+    /// of what they made due.
+    /// </summary>
+    public override async Task<Recorded> RecordResultsAsync(SqlWrite write, IReadOnlyList<AttemptResult> results, int pauseAfter, string node,
         CancellationToken ct)
     {
         var (c, tx) = ((SqliteConnection)write.Connection, (SqliteTransaction)write.Transaction);
@@ -63,6 +66,7 @@ public sealed partial class SqliteDialect
             await log.ExecuteNonQueryAsync(ct);
         }
         foreach (var (sql, args) in ResultSteps.Plan(results, logIds, pauseAfter)) await c.ExecuteAsync(sql, args, tx);
-        return applied;
+        await using var reads = await c.QueryMultipleAsync(ResultSteps.AlertReads(this), ResultSteps.AlertArgs(this, results, logIds), tx);
+        return await ResultSteps.ReadAlertsAsync(reads, applied, results, logIds);
     }
 }
