@@ -59,7 +59,7 @@ public sealed class DeliveryCommands(
         if (!found) return (0, Refusal.LogNotFound);
         if (deliveryId is not { } id) return (0, Refusal.TestHasNoDelivery);
         if (!webhook.IsActive) return (0, Refusal.WebhookInactive);
-        await deliveries.RedeliverAsync(workspaceId, webhookId, id, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
+        await deliveries.RedeliverAsync(workspaceId, webhookId, id, await AttemptsAsync(workspaceId, webhookId, ct), time.GetUtcNow(), ct);
         signal.Notify();
         return (id, Refusal.None);
     }
@@ -73,8 +73,12 @@ public sealed class DeliveryCommands(
         if (await webhooks.GetAsync(workspaceId, webhookId, ct) is not { } webhook) return (0, Refusal.WebhookNotFound);
         if (since is not { } from) return (0, Refusal.SinceMissing);
         if (!webhook.IsActive) return (0, Refusal.WebhookInactive);
-        var count = await deliveries.RecoverAsync(workspaceId, webhookId, from, options.CurrentValue.MaxAttempts, time.GetUtcNow(), ct);
+        var count = await deliveries.RecoverAsync(workspaceId, webhookId, from, await AttemptsAsync(workspaceId, webhookId, ct), time.GetUtcNow(), ct);
         if (count > 0) signal.Notify();
         return (count, Refusal.None);
     }
+
+    /// <summary>A fresh set of attempts for a delivery sent again: as many as the webhook's retry schedule allows.</summary>
+    private async Task<int> AttemptsAsync(Guid workspaceId, Guid webhookId, CancellationToken ct) =>
+        options.CurrentValue.MaxAttemptsFor(await webhooks.GetPolicyAsync(workspaceId, webhookId, ct) ?? DeliveryPolicy.Default);
 }

@@ -24,6 +24,13 @@ public sealed class DeliveryOptions : IValidatableObject
 
     public int MaxAttempts => 1 + EffectiveRetrySchedule.Count;
 
+    /// <summary>The retry schedule for a webhook: its policy's, else the service's.</summary>
+    public IReadOnlyList<TimeSpan> RetryScheduleFor(Storage.DeliveryPolicy policy) =>
+        policy.RetrySchedule?.Select(s => TimeSpan.FromSeconds(s)).ToList() ?? EffectiveRetrySchedule;
+
+    /// <summary>The attempts a delivery to a webhook gets: its policy's, else the service's.</summary>
+    public int MaxAttemptsFor(Storage.DeliveryPolicy policy) => policy.MaxAttempts ?? MaxAttempts;
+
     [Range(1, 1000)] public int PauseAfterConsecutiveFailures { get; set; } = 10;
 
     /// <summary>How long a claimed delivery is held before another worker may take it; longer than <see cref="Timeout"/>.</summary>

@@ -90,7 +90,8 @@ public sealed class DeliveryWorker(
             metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;
             var now = time.GetUtcNow();
-            var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.EffectiveRetrySchedule, o.MaxRetryAfter, Random.Shared);
+            var retryAt = RetryPolicy.Next(delivery.Attempt, delivery.MaxAttempts, outcome, now, o.RetryScheduleFor(delivery.Target.Policy),
+                o.MaxRetryAfter, Random.Shared);
             span?.SetTag("http.response.status_code", outcome.ResponseCode).SetTag("hookline.retry", retryAt is not null)
                 .SetStatus(outcome.Success ? ActivityStatusCode.Ok : ActivityStatusCode.Error,
                     outcome.Success ? null : outcome.ResponseCode == 0 ? "no response" : $"HTTP {outcome.ResponseCode}"); // not the reason: it may quote the receiver

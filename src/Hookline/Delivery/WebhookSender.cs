@@ -52,7 +52,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
         if (target is { AuthenticationType: "header", Authentication: { } auth } && auth.IndexOf('=') is var split and > 0)
             request.Headers.TryAddWithoutValidation(auth[..split], auth[(split + 1)..]);
 
-        var timeout = options.CurrentValue.Timeout;
+        var timeout = delivery.Target.Policy.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.CurrentValue.Timeout;
         var clock = Stopwatch.StartNew();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);

@@ -21,7 +21,10 @@ public enum DeliveryStatus { Pending = 0, Succeeded = 1, Exhausted = 2, Cancelle
 /// <summary>Where and how a webhook wants its deliveries; secrets newest first.</summary>
 public sealed record WebhookTarget(
     Guid Id, Guid WorkspaceId, string Uri, string ReceiverType, string? Language, string AuthenticationType,
-    string? Authentication, IReadOnlyList<string> Secrets);
+    string? Authentication, IReadOnlyList<string> Secrets, DeliveryPolicy? Policy = null)
+{
+    public DeliveryPolicy Policy { get; init; } = Policy ?? DeliveryPolicy.Default;
+}
 
 /// <summary>A delivery this worker holds a lease on. <see cref="LeaseToken"/> fences its result.</summary>
 public sealed record ClaimedDelivery(

@@ -5,6 +5,8 @@ namespace Hookline.Storage;
 
 public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
 {
+    private readonly DeliveryLimits _limits = new(db.Dialect);
+
     private const int PruneBatch = 5000;
 
     /// <summary>The receiver type whose webhooks are paced (Slack takes about one message a second per webhook).</summary>
@@ -24,7 +26,6 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
              picked AS MATERIALIZED (
                SELECT q.delivery_id FROM delivery_queue q
                WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
-                 AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = q.webhook_id AND w.paced_until > @Now)
                ORDER BY q.due_at, q.delivery_id LIMIT @Max {D.SkipLocked})
              """;
         var leaseThem = $"UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node " +
@@ -35,7 +36,11 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
             // A lease lost in a power cut is claimed again; a lease taken and never read (a crash in between) runs out.
             await using var c = await db.OpenQueueAsync(ct);
             var leased = await D.ClaimInOneAsync(c, picked, leaseThem, args, token);
-            return leased.Count == 0 ? leased : await PaceAsync(c, null, leased, now, now + slackPacing);
+            if (!leased.Any(d => DeliveryLimits.Applies(d.Target, slackPacing))) return leased;
+            await using var limiting = await c.BeginTransactionAsync(ct);
+            var allowed = await _limits.ApplyAsync(c, limiting, leased, now, lease, slackPacing);
+            await limiting.CommitAsync(ct);
+            return allowed;
         }
 
         await using var write = await db.BeginWriteAsync(ct, durable: false);
@@ -45,33 +50,9 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
 
         var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
         var claimed = rows.Select(q => details[q.Id].ToClaimed(token, targets[q.WebhookId])).ToList();
-        claimed = await PaceAsync(wc, tx, claimed, now, now + slackPacing);
+        claimed = await _limits.ApplyAsync(wc, tx, claimed, now, lease, slackPacing);
         await write.CommitAsync(ct);
         return claimed;
-    }
-
-    /// <summary>
-    /// One delivery per Slack webhook per interval, across every node: the conditional UPDATE takes the webhook row, so a node
-    /// claiming for the same webhook at once waits, re-reads paced_until, and gives its delivery back, due when the pace allows.
-    /// </summary>
-    private async Task<List<ClaimedDelivery>> PaceAsync(DbConnection c, DbTransaction? tx, List<ClaimedDelivery> claimed,
-        DateTimeOffset now, DateTimeOffset next)
-    {
-        var slack = claimed.Where(d => d.Target.ReceiverType == PacedReceiverType).ToList();
-        if (slack.Count == 0) return claimed;
-        var won = (await c.QueryAsync<Guid>(
-            $"UPDATE webhooks SET paced_until = @next WHERE {D.In("id", "@ids")} AND (paced_until IS NULL OR paced_until <= @now) RETURNING id;",
-            new { next, now, ids = D.Values(slack.Select(d => d.Target.Id).Distinct()) }, tx)).ToHashSet();
-        var keep = slack.Where(d => won.Contains(d.Target.Id)).GroupBy(d => d.Target.Id).Select(g => g.MinBy(d => d.Id)!).ToList();
-        var giveBack = slack.Except(keep).Select(d => d.Id).ToHashSet();
-        if (giveBack.Count > 0)
-            await c.ExecuteAsync(
-                $"""
-                 UPDATE delivery_queue SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = {D.Greatest("due_at", "@next")}
-                 WHERE {D.In("delivery_id", "@giveBack")};
-                 """,
-                new { next, giveBack = D.Values(giveBack) }, tx);
-        return claimed.Where(d => !giveBack.Contains(d.Id)).ToList();
     }
 
     /// <summary>When the next delivery is due; one in flight is due again only when its lease runs out, so idle workers sleep.</summary>
@@ -144,7 +125,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
                  INSERT INTO delivery_queue (delivery_id, webhook_id, due_at)
                  SELECT id, webhook_id, @Now FROM deliveries
                  WHERE workspace_id = @WorkspaceId AND webhook_id = @WebhookId AND {condition}
-                 ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at, lease_until = NULL, lease_token = NULL, leased_by = NULL;
+                 ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at, lease_until = NULL, lease_token = NULL, leased_by = NULL, hold = 0;
                  """, args, write.Transaction);
             count = await write.Connection.ExecuteAsync(
                 $"""
@@ -226,13 +207,15 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
              SELECT webhook_id, secret FROM webhook_secrets
              WHERE {D.In("webhook_id", "@ids")} AND (expires_on IS NULL OR expires_on > @now)
              ORDER BY expires_on IS NULL DESC, expires_on DESC, created_on DESC;
-             SELECT id, workspace_id, uri, receiver_type, language, authentication_type, authentication FROM webhooks WHERE {D.In("id", "@ids")};
+             SELECT id, workspace_id, uri, receiver_type, language, authentication_type, authentication, {PolicyColumns.Names}
+             FROM webhooks WHERE {D.In("id", "@ids")};
              SELECT d.id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent
              FROM deliveries d JOIN events e ON e.id = d.event_id WHERE {D.In("d.id", "@deliveries")};
              """, new { ids = D.Values(webhookIds), now, deliveries = D.Values(deliveryIds) }, tx);
         var secrets = (await reads.ReadAsync<SecretRow>()).ToLookup(s => s.WebhookId, s => s.Secret);
         var targets = (await reads.ReadAsync<TargetRow>()).ToDictionary(r => r.Id, r => new WebhookTarget(r.Id, r.WorkspaceId, r.Uri,
-            r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication, secrets[r.Id].ToList()));
+            r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication, secrets[r.Id].ToList(),
+            r.ToPolicy()));
         var deliveries = (await reads.ReadAsync<DetailRow>()).ToDictionary(d => d.Id);
         return (targets, deliveries);
     }
@@ -278,7 +261,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         public DateTimeOffset? LeaseUntil { get; init; }
     }
 
-    private sealed class TargetRow
+    private sealed class TargetRow : PolicyRow
     {
         public Guid Id { get; init; }
         public Guid WorkspaceId { get; init; }

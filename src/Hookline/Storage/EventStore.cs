@@ -111,12 +111,12 @@ public sealed class EventStore : IEventStore
 
     /// <summary>
     /// One pending delivery of the event per matching webhook: active, subscribed, not restricted to main-entity changes, and
-    /// not the webhook an operational event is about.
+    /// not the webhook an operational event is about; with as many attempts as the webhook's retry schedule allows.
     /// </summary>
     public static string FanOut(SqlDialect d) =>
         $"""
          INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
-         SELECT {d.NewMessageId}, @Id, id, workspace_id, 0, 0, @MaxAttempts, @CreatedOn, @CreatedOn
+         SELECT {d.NewMessageId}, @Id, id, workspace_id, 0, 0, COALESCE(max_attempts, @MaxAttempts), @CreatedOn, @CreatedOn
          FROM webhooks
          WHERE workspace_id = @WorkspaceId AND is_active = TRUE AND {d.ListContains("events", "@EventType")}
            AND (only_main_entity = FALSE OR @IsMain = TRUE) AND (@About IS NULL OR id <> @About);

@@ -13,6 +13,21 @@ public sealed record Webhook(
     bool OnlyTriggerForMainEntityChanges, string AuthenticationType, string? Authentication, string ReceiverType,
     string? LastFailureReason, DateTimeOffset CreatedOn, Guid CreatedBy, DateTimeOffset UpdatedOn, Guid UpdatedBy);
 
+/// <summary>
+/// How a webhook wants its deliveries, beyond awork's fields; null is the service's default. <see cref="RetrySchedule"/> is in
+/// seconds (its length is the number of retries); <see cref="Fifo"/> sends one at a time, in event order.
+/// </summary>
+public sealed record DeliveryPolicy(int? MaxPerSecond, int? MaxConcurrency, int? TimeoutSeconds, IReadOnlyList<int>? RetrySchedule, bool Fifo)
+{
+    public static readonly DeliveryPolicy Default = new(null, null, null, null, false);
+
+    /// <summary>Attempts a new delivery gets under this policy; null: the service's.</summary>
+    public int? MaxAttempts => RetrySchedule is null ? null : 1 + RetrySchedule.Count;
+
+    /// <summary>Whether a claim must check this webhook's limits: its rate, its deliveries in flight, or its order.</summary>
+    public bool Limits => MaxPerSecond is not null || MaxConcurrency is not null || Fifo;
+}
+
 /// <summary>One delivery attempt, as the delivery log shows it.</summary>
 public sealed record DeliveryLog(
     Guid Id, Guid WorkspaceId, Guid WebhookId, Guid EventId, string EventType, int Attempt, string? Message,

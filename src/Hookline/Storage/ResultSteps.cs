@@ -33,6 +33,14 @@ public static class ResultSteps
             steps.Add((CancelIfPaused, new { WebhookId = webhookId, LogId = logId, r.At }));
         }
         foreach (var (webhookId, logId) in pendingReset) steps.Add((Reset, new { WebhookId = webhookId, LogId = logId }));
+        for (var i = 0; i < results.Count; i++)
+        {
+            var (r, d) = (results[i], results[i].Delivery);
+            if (DeliveryLimits.Cap(d.Target.Policy) is null) continue;
+            var args = new { WebhookId = d.Target.Id, DeliveryId = d.Id, LogId = logIds[i], r.At, Until = (r.RetryAt ?? r.At) + KeptPlace };
+            // A fifo webhook's delivery keeps its place through its retries; anything else frees its place in flight.
+            steps.Add(!d.Target.Policy.Fifo ? (FreePlace, args) : !r.Success && r.RetryAt is not null ? (KeepPlace, args) : (NextInLine, args));
+        }
         return steps;
     }
 
@@ -49,6 +57,35 @@ public static class ResultSteps
     }
 
     private const string Applied = "EXISTS (SELECT 1 FROM webhook_logs l WHERE l.id = @LogId)";
+
+    /// <summary>How long past its retry a fifo delivery's place is kept should nobody claim it (its claim renews it).</summary>
+    private static readonly TimeSpan KeptPlace = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A delivery of a webhook with a concurrency limit is done: its place in flight goes to the first one parked. The webhook's
+    /// row is locked first, as a claim's <see cref="DeliveryLimits"/> does: otherwise a claim on another node could still count
+    /// this delivery as in flight and park one that nothing would then let go.
+    /// </summary>
+    private static readonly string FreePlace =
+        $"""
+         UPDATE webhooks SET paced_until = paced_until WHERE id = @WebhookId AND {Applied};
+         DELETE FROM webhook_leases WHERE webhook_id = @WebhookId AND delivery_id = @DeliveryId AND {Applied};
+         UPDATE delivery_queue SET hold = 0, due_at = @At
+         WHERE delivery_id = (SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {DeliveryLimits.Parked}
+                              ORDER BY delivery_id LIMIT 1) AND {Applied};
+         """;
+
+    /// <summary>A fifo webhook's delivery is done: the next in event order may go, if it was parked.</summary>
+    private static readonly string NextInLine =
+        $"""
+         UPDATE webhooks SET paced_until = paced_until WHERE id = @WebhookId AND {Applied};
+         DELETE FROM webhook_leases WHERE webhook_id = @WebhookId AND delivery_id = @DeliveryId AND {Applied};
+         UPDATE delivery_queue SET hold = 0, due_at = @At
+         WHERE delivery_id = ({DeliveryLimits.FifoHead.TrimEnd(';')}) AND hold = {DeliveryLimits.Parked} AND {Applied};
+         """;
+
+    private const string KeepPlace =
+        $"UPDATE webhook_leases SET lease_until = @Until WHERE webhook_id = @WebhookId AND delivery_id = @DeliveryId AND {Applied};";
 
     /// <summary>
     /// The success also ends a failing streak that was announced (alert_state not 0; a paused webhook's, once it is resumed):
@@ -156,6 +193,7 @@ public static class ResultSteps
          WHERE status = 0 AND id IN (SELECT delivery_id FROM delivery_queue WHERE due_at IS NOT NULL AND {condition});
          DELETE FROM delivery_queue WHERE lease_until IS NULL AND {condition};
          UPDATE delivery_queue SET due_at = NULL WHERE due_at IS NOT NULL AND {condition};
+         DELETE FROM webhook_leases WHERE {condition};
          """;
 }
 

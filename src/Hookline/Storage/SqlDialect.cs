@@ -62,6 +62,15 @@ public abstract class SqlDialect : ISqlDialect
     public virtual Task<List<ClaimedDelivery>> ClaimInOneAsync(DbConnection c, string picked, string lease, object args, long token) =>
         throw new NotSupportedException($"{GetType().Name} claims in a transaction (ClaimsInOneStatement is false).");
 
+    /// <summary>
+    /// Gives leased deliveries back to the queue, each due at its own time and held as <see cref="DeliveryLimits"/> says. One
+    /// statement per delivery, prepared once: SQLite runs them in process; PostgreSQL sends one statement over arrays.
+    /// </summary>
+    public virtual Task GiveBackAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(long Id, DateTimeOffset DueAt, int Hold)> rows) =>
+        Dapper.SqlMapper.ExecuteAsync(c,
+            "UPDATE delivery_queue SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = @DueAt, hold = @Hold WHERE delivery_id = @Id;",
+            rows.Select(r => new { r.Id, r.DueAt, r.Hold }), tx);
+
     /// <summary>Writes a group of ingest requests in the open transaction; one failing request fails alone.</summary>
     public abstract Task<IngestResult[]> IngestAsync(SqlWrite write, IReadOnlyList<IngestRequest> group);
 

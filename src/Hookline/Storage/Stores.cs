@@ -38,6 +38,10 @@ public interface IWebhookStore
     Task InsertAsync(Webhook webhook, string secret, CancellationToken ct = default);
     /// <summary>Replaces the editable fields (deactivating cancels the queue); false when no such webhook exists in the workspace.</summary>
     Task<bool> UpdateAsync(Webhook webhook, CancellationToken ct = default);
+    /// <summary>The webhook's delivery policy; null when no such webhook exists in the workspace.</summary>
+    Task<DeliveryPolicy?> GetPolicyAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
+    /// <summary>Replaces the webhook's delivery policy (deliveries queued before keep their number of attempts); false when not found.</summary>
+    Task<bool> SetPolicyAsync(Guid workspaceId, Guid id, DeliveryPolicy policy, CancellationToken ct = default);
     /// <summary>Deletes the webhook, its logs and secrets, and cancels its queued deliveries.</summary>
     Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
     /// <summary>The current signing secret; null when no such webhook exists in the workspace.</summary>

@@ -69,6 +69,36 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         return updated;
     }
 
+    public async Task<DeliveryPolicy?> GetPolicyAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<PolicyRow>(
+            $"SELECT {PolicyColumns.Names} FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;", new { workspaceId, id });
+        return row?.ToPolicy();
+    }
+
+    public async Task<bool> SetPolicyAsync(Guid workspaceId, Guid id, DeliveryPolicy policy, CancellationToken ct = default)
+    {
+        await using var write = await db.BeginWriteAsync(ct);
+        var updated = await write.Connection.ExecuteAsync(
+            """
+            UPDATE webhooks SET max_per_second = @MaxPerSecond, max_concurrency = @MaxConcurrency, timeout_seconds = @TimeoutSeconds,
+              retry_schedule = @RetrySchedule, max_attempts = @MaxAttempts, fifo = @Fifo
+            WHERE workspace_id = @workspaceId AND id = @id;
+            """,
+            new
+            {
+                workspaceId, id, policy.MaxPerSecond, policy.MaxConcurrency, policy.TimeoutSeconds,
+                RetrySchedule = PolicyColumns.Schedule(policy.RetrySchedule), policy.MaxAttempts, policy.Fifo,
+            }, write.Transaction) == 1;
+        // Whatever the new limits, what was parked under the old ones is looked at again now.
+        if (updated)
+            await write.Connection.ExecuteAsync($"UPDATE delivery_queue SET hold = 0, due_at = @now WHERE webhook_id = @id AND hold = {DeliveryLimits.Parked};",
+                new { id, now = time.GetUtcNow() }, write.Transaction);
+        await write.CommitAsync(ct);
+        return updated;
+    }
+
     public async Task<bool> DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct);

@@ -39,6 +39,7 @@ public static class WebhooksApi
         group.MapGet("/{webhookId:guid}/logs", ListLogsAsync).WithName("GetWebhookLogs")
             .WithSummary("Returns all logs of the webhook with the specified id.").WithListParameters()
             .Produces<ErrorResponse>(400).Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigRead);
+        group.MapPolicies();
         return group;
     }
 

@@ -31,6 +31,8 @@ public static class Endpoints
         new("PUT", "/api/v1/webhooks/{id}", ValidForm),
         new("DELETE", "/api/v1/webhooks/{id}"),
         new("GET", "/api/v1/webhooks/{id}/logs"),
+        new("GET", "/api/v1/webhooks/{id}/policy"),
+        new("PUT", "/api/v1/webhooks/{id}/policy", """{"maxPerSecond":10,"timeoutSeconds":5,"retrySchedule":[1,2],"ordering":"fifo"}"""),
         new("GET", "/api/v1/webhooks/{id}/secret"),
         new("POST", "/api/v1/webhooks/{id}/secret/rotate"),
         new("POST", "/api/v1/webhooks/{id}/test"),

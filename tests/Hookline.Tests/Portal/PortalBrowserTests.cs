@@ -273,6 +273,20 @@ public abstract class PortalBrowserTests(PortalFixture f)
     }
 
     [BrowserFact]
+    public async Task AWebhooksDeliveryPolicyIsShownOnItsPageWhenItIsNotTheDefault()
+    {
+        var page = await WithWebhookAsync("Policed", "policed");
+        Assert.Equal(0, await page.Locator("dd.policy").CountAsync());
+        var id = page.Url.Split('?')[0].Split('/')[^1];
+        var put = await f.Client(f.AcmeAdmin).PutAsync($"/api/v1/webhooks/{id}/policy", new StringContent(
+            """{"maxPerSecond":20,"ordering":"fifo","timeoutSeconds":5,"retrySchedule":[0,30]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+        await page.ReloadAsync();
+        Assert.Equal("at most 20 a second · one at a time, in event order · timeout 5 s · retries after 0, 30 s",
+            await page.InnerTextAsync("dd.policy"));
+    }
+
+    [BrowserFact]
     public async Task AnotherWorkspacesWebhookCannotBeReachedByEditingTheUrl()
     {
         var page = await AdminAsync();

@@ -151,5 +151,50 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["worker"], (await AttemptsByNodeAsync()).Keys);
     }
 
+    /// <summary>Three nodes, one webhook, one policy: each node's claims take the others' into account.</summary>
+    private async Task<HttpClient[]> PolicyAsync(Receiver receiver, string policy)
+    {
+        var client = await StartAsync(3, "00:01:00", receiver, webhooks: 1);
+        var hook = (await client.ListAsync<Hookline.Webhooks.WebhookConfig>("/api/v1/webhooks")).Single();
+        var put = await client.PutAsync($"/api/v1/webhooks/{hook.Id}/policy", new StringContent(policy, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        return _nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.Url), DefaultRequestHeaders = { Authorization = client.DefaultRequestHeaders.Authorization } }).ToArray();
+    }
+
+    [PostgresFact]
+    public async Task ThreeNodesTogetherKeepAWebhooksMaxPerSecondWithinTenPercentOverThirtySeconds()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var clients = await PolicyAsync(receiver, """{"maxPerSecond":20}""");
+        await PublishAsync(clients, 1000);
+        await Eventually.TrueAsync(() => receiver.Count > 0, 30, "the first delivery");
+        var first = receiver.Requests.Min(r => r.At);
+        await Task.Delay(first.AddSeconds(31) - DateTimeOffset.UtcNow);
+        var inWindow = receiver.Requests.Count(r => r.At < first.AddSeconds(30));
+        var byNode = await AttemptsByNodeAsync();
+        output.WriteLine($"{inWindow} deliveries in the first 30 s at 20 a second; attempts by node: {string.Join(", ", byNode.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        Assert.InRange(inWindow, 540, 660);
+        Assert.True(byNode.Count >= 2, "more than one node sent them");
+    }
+
+    [PostgresFact]
+    public async Task ThreeNodesDeliverAFifoWebhooksEventsInOrderWithARetryInBetween()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var failuresLeft = 1; // these nodes retry once
+        receiver.Respond = (r, http) =>
+        {
+            if (EntityId(r) == "e3" && Interlocked.Decrement(ref failuresLeft) >= 0) http.Response.StatusCode = 503;
+            return http.Response.WriteAsync("ok");
+        };
+        var clients = await PolicyAsync(receiver, """{"ordering":"fifo"}""");
+        for (var i = 0; i < 30; i++) await clients[i % 3].PublishAsync(TestEvents.Event(entityId: $"e{i}"));
+        await Eventually.TrueAsync(() => receiver.Requests.Select(EntityId).Distinct().Count() == 30, 60, "every event");
+
+        var attempts = receiver.Requests.OrderBy(r => r.At).Select(EntityId).ToList();
+        output.WriteLine($"{string.Join(" ", attempts)}; attempts by node: {string.Join(", ", (await AttemptsByNodeAsync()).Select(kv => $"{kv.Key}={kv.Value}"))}");
+        Assert.Equal(["e0", "e1", "e2", "e3", "e3", .. Enumerable.Range(4, 26).Select(i => $"e{i}")], attempts);
+    }
+
     private static string EntityId(Received r) => JsonDocument.Parse(r.Body).RootElement.GetProperty("entityId").GetString()!;
 }

@@ -40,6 +40,9 @@ public sealed partial class EndpointIsolationTests
                 new("GET", $"{h}/{bobHook}/logs?filterby=eventId eq guid'{w.AliceEvent}'", null, HttpStatusCode.OK),
                 new("GET", $"{h}/{bobHook}/logs?filterby=webhookId eq guid'{hook}'", null, HttpStatusCode.OK),
             ],
+            ["GET /api/v1/webhooks/{webhookId:guid}/policy"] = [new("GET", $"{h}/{hook}/policy", null, HttpStatusCode.NotFound)],
+            ["PUT /api/v1/webhooks/{webhookId:guid}/policy"] =
+                [new("PUT", $"{h}/{hook}/policy", """{"maxPerSecond":1}""", HttpStatusCode.NotFound), new("PUT", $"{h}/{hook}/policy", "[]", HttpStatusCode.NotFound)],
             ["GET /api/v1/webhooks/{webhookId:guid}/secret"] = [new("GET", $"{h}/{hook}/secret", null, HttpStatusCode.NotFound)],
             ["POST /api/v1/webhooks/{webhookId:guid}/secret/rotate"] = [new("POST", $"{h}/{hook}/secret/rotate", null, HttpStatusCode.NotFound)],
             ["POST /api/v1/webhooks/{webhookId:guid}/test"] = [new("POST", $"{h}/{hook}/test", null, HttpStatusCode.NotFound)],

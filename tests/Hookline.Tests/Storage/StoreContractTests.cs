@@ -377,10 +377,13 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
              DROP TABLE portal_link_uses;
              ALTER TABLE webhooks DROP COLUMN alert_state;
              ALTER TABLE webhooks DROP COLUMN alerts_due;
+             {string.Concat(new[] { "max_per_second", "max_concurrency", "timeout_seconds", "retry_schedule", "max_attempts", "fifo" }
+                 .Select(c => $"ALTER TABLE webhooks DROP COLUMN {c};"))}
+             DROP TABLE webhook_leases;
              DELETE FROM schema_version WHERE version >= 7;
              """);
 
-        Assert.Equal([7, 8, 9, 10], (await stores.Schema.MigrateAsync()).Applied);
+        Assert.Equal([7, 8, 9, 10, 11], (await stores.Schema.MigrateAsync()).Applied);
 
         var free = (await Claim(10, T0)).Single(); // the lease of leased[1] still holds
         Assert.DoesNotContain(free.Id, leased.Select(d => d.Id));

@@ -16,6 +16,7 @@ public sealed class WebhookModel(IWebhookStore store, WebhookCommands webhooks, 
     public const int PageSize = 50;
 
     public Webhook Webhook { get; private set; } = null!;
+    public DeliveryPolicy Policy { get; private set; } = DeliveryPolicy.Default;
     public Page<DeliveryLog> Logs { get; private set; } = new([], 0);
     public DeliveryFilter Filter { get; private set; } = new();
     public string? Message { get; private set; }
@@ -86,10 +87,22 @@ public sealed class WebhookModel(IWebhookStore store, WebhookCommands webhooks, 
     {
         if (await store.GetAsync(WorkspaceId, id, ct) is not { } webhook) return NotFound();
         Webhook = webhook;
+        Policy = await store.GetPolicyAsync(WorkspaceId, id, ct) ?? DeliveryPolicy.Default;
         Filter = filter;
         var query = new ListQuery(filter.ToFilter(), WebhookFields.LogDefaultOrder, Math.Max(1, filter.Page ?? 1), PageSize);
         Logs = await store.ListLogsAsync(WorkspaceId, id, query, ct);
         return Page();
+    }
+
+    /// <summary>The delivery policy in words, one part per limit that differs from the service's default.</summary>
+    public IEnumerable<string> PolicyParts()
+    {
+        if (Policy.MaxPerSecond is { } perSecond) yield return t["at most {0} a second", perSecond];
+        if (Policy.MaxConcurrency is { } atOnce) yield return t["at most {0} at a time", atOnce];
+        if (Policy.Fifo) yield return t["one at a time, in event order"];
+        if (Policy.TimeoutSeconds is { } timeout) yield return t["timeout {0} s", timeout];
+        if (Policy.RetrySchedule is { } schedule)
+            yield return schedule.Count == 0 ? t["no retries"] : t["retries after {0} s", string.Join(", ", schedule)];
     }
 
     private string Duration(TimeSpan span) => span.TotalHours >= 1 && span.Minutes == 0

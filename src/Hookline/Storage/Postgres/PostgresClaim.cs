@@ -20,18 +20,32 @@ public sealed partial class PostgresDialect
              leased AS ({lease} RETURNING delivery_id, webhook_id),
              targets AS (
                SELECT w.id, w.workspace_id, w.uri, w.receiver_type, w.language, w.authentication_type, w.authentication,
+                 w.max_per_second, w.max_concurrency, w.timeout_seconds, w.retry_schedule, w.fifo,
                  ARRAY(SELECT s.secret FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.expires_on IS NULL OR s.expires_on > @Now)
                        ORDER BY s.expires_on IS NULL DESC, s.expires_on DESC, s.created_on DESC) AS secrets
                FROM webhooks w WHERE w.id = ANY(ARRAY(SELECT DISTINCT webhook_id FROM leased)))
              SELECT l.delivery_id AS id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent,
-               t.id AS webhook_id, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets
+               t.id AS webhook_id, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets,
+               t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo
              FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id JOIN targets t ON t.id = l.webhook_id;
              """, args);
         var targets = new Dictionary<Guid, WebhookTarget>();
         return rows.Select(r => r.ToClaimed(token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] =
             new WebhookTarget(r.WebhookId, r.WorkspaceId, r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication,
-                r.Secrets))).ToList();
+                r.Secrets, PolicyColumns.Read(r.MaxPerSecond, r.MaxConcurrency, r.TimeoutSeconds, r.RetrySchedule, r.Fifo)))).ToList();
     }
+
+    public override Task GiveBackAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(long Id, DateTimeOffset DueAt, int Hold)> rows) =>
+        c.ExecuteAsync(
+            """
+            UPDATE delivery_queue q SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = b.due_at, hold = b.hold
+            FROM unnest(@Ids, @Dues, @Holds) AS b(id, due_at, hold) WHERE q.delivery_id = ANY(@Ids) AND q.delivery_id = b.id;
+            """,
+            new
+            {
+                Ids = rows.Select(r => r.Id).ToArray(), Dues = rows.Select(r => r.DueAt.ToUniversalTime()).ToArray(),
+                Holds = rows.Select(r => (short)r.Hold).ToArray(),
+            }, tx);
 
     /// <summary>The delivery and event columns of <see cref="DeliveryStore.DetailRow"/>, and its webhook's target.</summary>
     private sealed class ClaimedRow : DeliveryStore.DetailRow
@@ -44,5 +58,10 @@ public sealed partial class PostgresDialect
         public string AuthenticationType { get; init; } = "";
         public string? Authentication { get; init; }
         public string[] Secrets { get; init; } = [];
+        public int? MaxPerSecond { get; init; }
+        public int? MaxConcurrency { get; init; }
+        public int? TimeoutSeconds { get; init; }
+        public string? RetrySchedule { get; init; }
+        public bool Fifo { get; init; }
     }
 }

@@ -94,7 +94,7 @@ public sealed partial class PostgresDialect
               SELECT id, workspace_id, event_type, is_main_entity_change, payload, created_on, trace_parent FROM s),
             d AS (
               INSERT INTO deliveries (message_id, event_id, webhook_id, workspace_id, status, attempts, max_attempts, due_at, created_on)
-              SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, s.max_attempts, s.created_on, s.created_on
+              SELECT {Instance.NewMessageId}, s.id, w.id, w.workspace_id, 0, 0, COALESCE(w.max_attempts, s.max_attempts), s.created_on, s.created_on
               FROM s JOIN webhooks w ON w.workspace_id = s.workspace_id AND w.is_active
                 AND {Instance.ListContains("w.events", "s.event_type")}
                 AND (NOT w.only_main_entity OR s.is_main_entity_change) AND (s.about IS NULL OR w.id <> s.about)

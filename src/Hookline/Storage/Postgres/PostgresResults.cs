@@ -28,7 +28,7 @@ public sealed partial class PostgresDialect
                 AS r(id, token, success, retry_at, at, log_id, workspace_id, webhook_id, event_id, event_type,
                   attempt, message, response_code, reason, duration_ms, response_body)),
             retried AS (
-              UPDATE delivery_queue q SET due_at = r.retry_at, lease_until = NULL, lease_token = NULL, leased_by = NULL
+              UPDATE delivery_queue q SET due_at = r.retry_at, lease_until = NULL, lease_token = NULL, leased_by = NULL, hold = 0
               FROM r WHERE q.delivery_id = ANY(@Ids) AND q.delivery_id = r.id AND q.lease_token = r.token AND q.due_at IS NOT NULL
                 AND NOT r.success AND r.retry_at IS NOT NULL
               RETURNING q.delivery_id AS id, TRUE AS pending),

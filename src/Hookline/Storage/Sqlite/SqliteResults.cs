@@ -17,7 +17,7 @@ public sealed partial class SqliteDialect
         // The queue row first, fenced by the lease token: a retry keeps it with its new time, anything else removes it.
         await using var retry = Prepared(c, tx,
             """
-            UPDATE delivery_queue SET due_at = @RetryAt, lease_until = NULL, lease_token = NULL, leased_by = NULL
+            UPDATE delivery_queue SET due_at = @RetryAt, lease_until = NULL, lease_token = NULL, leased_by = NULL, hold = 0
             WHERE delivery_id = @Id AND lease_token = @Token AND due_at IS NOT NULL;
             """);
         await using var remove = Prepared(c, tx, "DELETE FROM delivery_queue WHERE delivery_id = @Id AND lease_token = @Token;");

@@ -1,0 +1,151 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Hookline.Storage;
+
+/// <summary>
+/// A webhook's limits, applied to what a claim leased: its rate (Slack's pace, a policy's maxPerSecond) and its deliveries in
+/// flight (maxConcurrency; fifo sends one at a time, in delivery order, and a delivery keeps its place through its retries).
+/// It runs with the webhooks' rows locked (PostgreSQL; SQLite has one writer), so nodes claiming for one webhook at once take
+/// turns and each sees what the other kept. What may not go now goes back to the queue: due at its slot of the rate (already
+/// counted), or parked until a delivery in flight finishes (<see cref="ResultSteps"/> then lets the next one go).
+/// Webhooks without limits cost nothing here.
+/// </summary>
+public sealed class DeliveryLimits(SqlDialect d)
+{
+    /// <summary>delivery_queue.hold: given a slot of the rate, or parked behind the deliveries in flight.</summary>
+    public const int Slotted = 1, Parked = 2;
+
+    /// <summary>How long a parked delivery waits at most: should a result never come (a node died), it is tried again then.</summary>
+    public static readonly TimeSpan ParkedFallback = TimeSpan.FromMinutes(1);
+
+    /// <summary>The time between two deliveries of the webhook, when it has a rate: Slack's pace or its policy's, the slower.</summary>
+    public static TimeSpan? Interval(WebhookTarget t, TimeSpan slackPacing)
+    {
+        TimeSpan? policy = t.Policy.MaxPerSecond is { } n ? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / n) : null;
+        TimeSpan? slack = t.ReceiverType == DeliveryStore.PacedReceiverType && slackPacing > TimeSpan.Zero ? slackPacing : null;
+        return policy is null ? slack : slack is null || policy > slack ? policy : slack;
+    }
+
+    /// <summary>How many of the webhook's deliveries may be in flight at once, when limited.</summary>
+    public static int? Cap(DeliveryPolicy p) => p.Fifo ? 1 : p.MaxConcurrency;
+
+    /// <summary>
+    /// The first pending delivery of a fifo webhook in event order (the time the event came in, then the order of ingest),
+    /// wherever it is: in flight, waiting for its retry, parked, or leased by a claim of another node that is still waiting for
+    /// the webhook's row. The deliveries' index on the webhook, its state and time finds it at once.
+    /// </summary>
+    public const string FifoHead = "SELECT id FROM deliveries WHERE webhook_id = @WebhookId AND status = 0 ORDER BY created_on, id LIMIT 1;";
+
+    /// <summary>Whether the webhook has limits for <see cref="ApplyAsync"/> to apply.</summary>
+    public static bool Applies(WebhookTarget t, TimeSpan slackPacing) => Interval(t, slackPacing) is not null || Cap(t.Policy) is not null;
+
+    /// <summary>
+    /// How far ahead of its slot a delivery may go: a policy's rate allows a second's worth at once (its average still holds
+    /// over any longer time); Slack's pace none.
+    /// </summary>
+    private static TimeSpan Burst(WebhookTarget t, TimeSpan interval, TimeSpan slackPacing) =>
+        t.ReceiverType == DeliveryStore.PacedReceiverType && slackPacing > TimeSpan.Zero || interval >= TimeSpan.FromSeconds(1)
+            ? TimeSpan.Zero
+            : TimeSpan.FromSeconds(1) - interval;
+
+    public async Task<List<ClaimedDelivery>> ApplyAsync(DbConnection c, DbTransaction tx, List<ClaimedDelivery> claimed, DateTimeOffset now,
+        TimeSpan lease, TimeSpan slackPacing)
+    {
+        var limited = claimed.Where(x => Applies(x.Target, slackPacing)).ToList();
+        if (limited.Count == 0) return claimed;
+        var webhooks = limited.Select(x => x.Target.Id).Distinct().Order().ToList();
+        await using var reads = await c.QueryMultipleAsync(
+            $"""
+             SELECT id, paced_until FROM webhooks WHERE {d.In("id", "@webhooks")} ORDER BY id {d.ForUpdate};
+             DELETE FROM webhook_leases WHERE {d.In("webhook_id", "@webhooks")} AND lease_until <= @now;
+             SELECT webhook_id, delivery_id FROM webhook_leases WHERE {d.In("webhook_id", "@webhooks")};
+             SELECT delivery_id, hold FROM delivery_queue WHERE {d.In("delivery_id", "@candidates")} AND hold <> 0;
+             """, new { webhooks = d.Values(webhooks), candidates = d.Values(limited.Select(x => x.Id)), now }, tx);
+        var paced = (await reads.ReadAsync<PaceRow>()).ToDictionary(r => r.Id, r => r.PacedUntil);
+        var inFlight = (await reads.ReadAsync<LeaseRow>()).ToList();
+        var held = (await reads.ReadAsync<HoldRow>()).ToDictionary(r => r.DeliveryId, r => r.Hold);
+
+        // A fifo webhook's head: its first pending delivery in event order, the only one that may go.
+        var heads = new Dictionary<Guid, long>();
+        foreach (var fifo in limited.Where(x => x.Target.Policy.Fifo).Select(x => x.Target.Id).Distinct())
+            heads[fifo] = await c.ExecuteScalarAsync<long>(FifoHead, new { WebhookId = fifo }, tx);
+
+        var keep = claimed.Except(limited).ToList();
+        var back = new List<(long Id, DateTimeOffset DueAt, int Hold)>();
+        var leases = new List<LeaseRow>();
+        var pace = new List<PaceRow>();
+        foreach (var group in limited.GroupBy(x => x.Target.Id))
+        {
+            var target = group.First().Target;
+            var (interval, cap) = (Interval(target, slackPacing), Cap(target.Policy));
+            var own = group.Select(x => x.Id).ToHashSet();
+            var busy = inFlight.Count(l => l.WebhookId == target.Id && !own.Contains(l.DeliveryId));
+            var slot = paced.GetValueOrDefault(target.Id) is { } p && p > now ? p : now;
+            var burst = interval is { } i ? Burst(target, i, slackPacing) : TimeSpan.Zero;
+            foreach (var x in group.OrderBy(x => x.Id))
+            {
+                // Over the cap, or behind the head of a fifo webhook: parked until a delivery in flight is done.
+                if (cap is { } n && (busy >= n || (target.Policy.Fifo && heads[target.Id] != x.Id)))
+                {
+                    back.Add((x.Id, now + ParkedFallback, Parked));
+                    continue;
+                }
+                if (interval is { } step && held.GetValueOrDefault(x.Id) != Slotted)
+                {
+                    var mine = slot;
+                    slot += step;
+                    if (mine - burst > now)
+                    {
+                        back.Add((x.Id, mine - burst, Slotted));
+                        // Keeping its place in a fifo webhook: nothing behind it goes first.
+                        if (target.Policy.Fifo) { leases.Add(new(target.Id, x.Id, mine + lease)); busy++; }
+                        continue;
+                    }
+                }
+                keep.Add(x);
+                busy++;
+                if (cap is not null) leases.Add(new(target.Id, x.Id, now + lease));
+            }
+            if (interval is not null) pace.Add(new(target.Id, slot));
+        }
+
+        if (pace.Count > 0)
+            await c.ExecuteAsync("UPDATE webhooks SET paced_until = @PacedUntil WHERE id = @Id;", pace, tx);
+        if (leases.Count > 0)
+            await c.ExecuteAsync(
+                """
+                INSERT INTO webhook_leases (webhook_id, delivery_id, lease_until) VALUES (@WebhookId, @DeliveryId, @LeaseUntil)
+                ON CONFLICT (webhook_id, delivery_id) DO UPDATE SET lease_until = excluded.lease_until;
+                """, leases, tx);
+        if (back.Count > 0) await d.GiveBackAsync(c, tx, back);
+        // A delivery that was held back and now goes is held no more (a retry then needs a new slot).
+        var released = keep.Where(x => held.ContainsKey(x.Id)).Select(x => x.Id).ToList();
+        if (released.Count > 0)
+            await c.ExecuteAsync($"UPDATE delivery_queue SET hold = 0 WHERE {d.In("delivery_id", "@released")};", new { released = d.Values(released) }, tx);
+        return keep;
+    }
+
+    private sealed class HoldRow
+    {
+        public long DeliveryId { get; init; }
+        public int Hold { get; init; }
+    }
+
+    private sealed class PaceRow
+    {
+        public PaceRow() { }
+        public PaceRow(Guid id, DateTimeOffset pacedUntil) => (Id, PacedUntil) = (id, pacedUntil);
+        public Guid Id { get; init; }
+        public DateTimeOffset? PacedUntil { get; init; }
+    }
+
+    private sealed class LeaseRow
+    {
+        public LeaseRow() { }
+        public LeaseRow(Guid webhookId, long deliveryId, DateTimeOffset leaseUntil) => (WebhookId, DeliveryId, LeaseUntil) = (webhookId, deliveryId, leaseUntil);
+        public Guid WebhookId { get; init; }
+        public long DeliveryId { get; init; }
+        public DateTimeOffset LeaseUntil { get; init; }
+    }
+}
