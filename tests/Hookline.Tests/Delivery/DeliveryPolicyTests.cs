@@ -12,6 +12,7 @@ namespace Hookline.Tests.Delivery;
 /// A webhook's delivery policy enforced on one node, with real receivers (./test.sh runs this suite on both stores; the same
 /// across three nodes on PostgreSQL is in ScaleOutTests): its rate, its deliveries in flight, its order.
 /// </summary>
+[Collection(nameof(AloneOnTheMachine))]
 public sealed class DeliveryPolicyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestWorkspace _workspace = null!;

@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 namespace Hookline.Tests.ScaleOut;
 
 /// <summary>Several Hookline processes on one PostgreSQL (from ./test.sh; skipped without one), as operators scale it out.</summary>
+[Collection(nameof(AloneOnTheMachine))]
 public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
 {
     private readonly PostgresTestDatabase _db = new();

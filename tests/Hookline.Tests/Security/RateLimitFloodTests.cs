@@ -111,7 +111,3 @@ public sealed class RateLimitFloodTests(ITestOutputHelper output) : IDisposable
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
-
-/// <summary>Latency comparisons run after the parallel test classes, with nothing else of the suite beside them.</summary>
-[CollectionDefinition(nameof(AloneOnTheMachine), DisableParallelization = true)]
-public sealed class AloneOnTheMachine;
