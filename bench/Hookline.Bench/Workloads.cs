@@ -282,6 +282,7 @@ public sealed partial class Workloads(BenchReceiver receiver, Sizes sizes, Store
         await using var draining = await HooklineNode.StartAsync(place, Worker, token);
         await receiver.WaitForAsync(queued, TimeSpan.FromHours(2));
         var drain = queued / Seconds(start, receiver.LastReceivedTicks);
+        Console.Write($"[peak RSS: filling {peak:0} MiB, draining {draining.PeakRssMiB():0} MiB] ");
         return (ingest, empty, drain, Math.Max(peak, draining.PeakRssMiB()));
     }
 
