@@ -35,7 +35,7 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// wherever it is: in flight, waiting for its retry, parked, or leased by a claim of another node that is still waiting for
     /// the webhook's row. The deliveries' index on the webhook, its state and time finds it at once.
     /// </summary>
-    public const string FifoHead = "SELECT id FROM deliveries WHERE webhook_id = @WebhookId AND status = 0 ORDER BY created_on, id LIMIT 1;";
+    public const string FifoHead = "SELECT id FROM deliveries WHERE webhook_id = @WebhookId AND status = 0 ORDER BY created_on, id LIMIT 1";
 
     /// <summary>Whether the webhook has limits for <see cref="ApplyAsync"/> to apply.</summary>
     public static bool Applies(WebhookTarget t, TimeSpan slackPacing) => Interval(t, slackPacing) is not null || Cap(t.Policy) is not null;

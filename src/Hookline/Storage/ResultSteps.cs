@@ -62,26 +62,24 @@ public static class ResultSteps
     private static readonly TimeSpan KeptPlace = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// A delivery of a webhook with a concurrency limit is done: its place in flight goes to the first one parked. The webhook's
-    /// row is locked first, as a claim's <see cref="DeliveryLimits"/> does: otherwise a claim on another node could still count
-    /// this delivery as in flight and park one that nothing would then let go.
+    /// A delivery of a webhook with a concurrency limit is done: its place in flight goes to the first one parked.
     /// </summary>
-    private static readonly string FreePlace =
-        $"""
-         UPDATE webhooks SET paced_until = paced_until WHERE id = @WebhookId AND {Applied};
-         DELETE FROM webhook_leases WHERE webhook_id = @WebhookId AND delivery_id = @DeliveryId AND {Applied};
-         UPDATE delivery_queue SET hold = 0, due_at = @At
-         WHERE delivery_id = (SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {DeliveryLimits.Parked}
-                              ORDER BY delivery_id LIMIT 1) AND {Applied};
-         """;
+    private static readonly string FreePlace = Release(
+        $"SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {DeliveryLimits.Parked} ORDER BY delivery_id LIMIT 1");
 
     /// <summary>A fifo webhook's delivery is done: the next in event order may go, if it was parked.</summary>
-    private static readonly string NextInLine =
+    private static readonly string NextInLine = Release(DeliveryLimits.FifoHead);
+
+    /// <summary>
+    /// Frees the delivery's place in flight and lets <paramref name="next"/> (a query for one delivery id) go if it was parked.
+    /// The webhook's row is locked first, as a claim's <see cref="DeliveryLimits"/> does: otherwise a claim on another node
+    /// could still count this delivery as in flight and park one that nothing would then let go.
+    /// </summary>
+    private static string Release(string next) =>
         $"""
          UPDATE webhooks SET paced_until = paced_until WHERE id = @WebhookId AND {Applied};
          DELETE FROM webhook_leases WHERE webhook_id = @WebhookId AND delivery_id = @DeliveryId AND {Applied};
-         UPDATE delivery_queue SET hold = 0, due_at = @At
-         WHERE delivery_id = ({DeliveryLimits.FifoHead.TrimEnd(';')}) AND hold = {DeliveryLimits.Parked} AND {Applied};
+         UPDATE delivery_queue SET hold = 0, due_at = @At WHERE delivery_id = ({next}) AND hold = {DeliveryLimits.Parked} AND {Applied};
          """;
 
     private const string KeepPlace =
