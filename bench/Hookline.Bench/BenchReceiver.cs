@@ -10,6 +10,8 @@ namespace Hookline.Bench;
 /// The receiving end on 127.0.0.1: counts deliveries and, where the event carries the publisher's Stopwatch
 /// timestamp (<c>"sentAt":</c>), records ingest-to-receipt latency. Publisher and receiver share this process's clock.
 /// Where asked, it counts deliveries by their <c>webhook-id</c> instead, so that one sent twice counts once and shows as a duplicate.
+/// A troubled receiver for the noisy workload is here too: under <c>/hang</c> it answers nothing until the sender gives up,
+/// under <c>/fail</c> it answers 500 at once; neither is counted with the deliveries.
 /// </summary>
 public sealed class BenchReceiver : IAsyncDisposable
 {
@@ -27,6 +29,11 @@ public sealed class BenchReceiver : IAsyncDisposable
 
     /// <summary>When the last delivery counted in <see cref="Count"/> arrived (a duplicate does not move it).</summary>
     public long LastReceivedTicks { get; private set; }
+
+    /// <summary>Requests to <c>/hang</c> and <c>/fail</c> so far, and those of <c>/hang</c> open now.</summary>
+    public int Troubled => Volatile.Read(ref _troubled);
+    public int Hanging => Volatile.Read(ref _hanging);
+    private int _troubled, _hanging;
 
     /// <summary>Webhook-ids received more than once since the last reset (0 where ids are not counted).</summary>
     public int Duplicates => _ids?.Values.Count(n => n > 1) ?? 0;
@@ -55,11 +62,24 @@ public sealed class BenchReceiver : IAsyncDisposable
         Volatile.Write(ref _count, 0);
     }
 
-    public double[] LatenciesMs() =>
-        _latencies.Take(Math.Min(_latencyCount, _latencies.Length)).Select(t => t * 1000.0 / Stopwatch.Frequency).Order().ToArray();
+    public double[] LatenciesMs() => LatenciesInOrderMs().Order().ToArray();
+
+    /// <summary>The latencies in the order the deliveries arrived.</summary>
+    public double[] LatenciesInOrderMs() =>
+        _latencies.Take(Math.Min(_latencyCount, _latencies.Length)).Select(t => t * 1000.0 / Stopwatch.Frequency).ToArray();
 
     private async Task HandleAsync(HttpContext http)
     {
+        if (http.Request.Path.StartsWithSegments("/hang") || http.Request.Path.StartsWithSegments("/fail"))
+        {
+            Interlocked.Increment(ref _troubled);
+            if (http.Request.Path.StartsWithSegments("/fail")) { http.Response.StatusCode = 500; return; }
+            Interlocked.Increment(ref _hanging);
+            try { await Task.Delay(Timeout.Infinite, http.RequestAborted); }
+            catch (OperationCanceledException) { }
+            finally { Interlocked.Decrement(ref _hanging); }
+            return;
+        }
         var received = Stopwatch.GetTimestamp();
         var body = await ReadAsync(http.Request);
         var at = body.AsSpan().IndexOf(SentAt);

@@ -109,9 +109,9 @@ public sealed class HooklineNode : IAsyncDisposable
         return samples;
     }
 
-    public async Task CreateWebhooksAsync(string uri, int count)
+    public async Task CreateWebhooksAsync(string uri, int count, string events = "task_added")
     {
-        var form = JsonSerializer.Serialize(new { name = "bench", uri, events = "task_added", isActive = true, authenticationType = "none" });
+        var form = JsonSerializer.Serialize(new { name = "bench", uri, events, isActive = true, authenticationType = "none" });
         for (var i = 0; i < count; i++)
         {
             var response = await Client.PostAsync("/api/v1/webhooks", new StringContent(form, Encoding.UTF8, "application/json"));

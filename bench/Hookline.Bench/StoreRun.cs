@@ -7,7 +7,7 @@ namespace Hookline.Bench;
 /// <summary>The chosen workloads on one store, in this order, a line each as it ends; the figures they gave.</summary>
 public sealed class StoreRun(Workloads w, Store store)
 {
-    public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout", "startup"];
+    public static readonly string[] Names = ["ceiling", "baseline", "throughput", "latency", "batch", "single", "fanout", "backlog", "scaleout", "startup", "noisy"];
 
     /// <summary>Measured with the first store and given to the others (<see cref="ShareCeiling"/>): it involves no store.</summary>
     public double? Ceiling { get; private set; }
@@ -26,6 +26,7 @@ public sealed class StoreRun(Workloads w, Store store)
     public PostgresCost? Cost { get; private set; }
     public ScaleoutResult? Scaleout { get; private set; }
     public StartupResult? Startup { get; private set; }
+    public NoisyResult? Noisy { get; private set; }
 
     public async Task RunAsync(IReadOnlyCollection<string> chosen)
     {
@@ -44,6 +45,9 @@ public sealed class StoreRun(Workloads w, Store store)
         if (Runs("fanout")) Fanout = await Step("fan-out", w.FanoutAsync);
         if (Runs("backlog")) Backlog = await Step("backlog", w.BacklogAsync);
         if (Runs("startup")) Startup = await Step("startup", w.StartupAsync);
+        if (Runs("noisy"))
+            Noisy = await Step("noisy", w.NoisyAsync, r => $"p99 alone {r.Alone.P99:0.0} ms, beside a hanging receiver {r.Hanging.P99:0.0} ms " +
+                $"({r.HangingRatio:0.00} ×), beside a failing one {r.Failing.P99:0.0} ms ({r.FailingRatio:0.00} ×)");
         if (Runs("scaleout") && store.Postgres is null) Console.WriteLine($"  {"scaleout",-14} PostgreSQL only: not run on {store.Name}");
         else if (Runs("scaleout"))
         {
@@ -98,6 +102,15 @@ public sealed class StoreRun(Workloads w, Store store)
                 ["settledPerSec"] = Math.Round(st.SettledPerSec), ["ratio"] = Math.Round(st.Ratio, 2),
                 ["secondsTo90"] = double.IsNaN(st.SecondsTo90) ? null : Math.Round(st.SecondsTo90, 1),
             };
+        if (Noisy is { } n)
+        {
+            static JsonObject Pair((double P50, double P99) x) => new() { ["p50"] = Math.Round(x.P50, 2), ["p99"] = Math.Round(x.P99, 2) };
+            var hanging = Pair(n.Hanging);
+            hanging["ratio"] = Math.Round(n.HangingRatio, 2);
+            var failing = Pair(n.Failing);
+            failing["ratio"] = Math.Round(n.FailingRatio, 2);
+            json["noisy"] = new JsonObject { ["eventsPerSec"] = 500, ["alone"] = Pair(n.Alone), ["hanging"] = hanging, ["failing"] = failing };
+        }
         return json;
     }
 }

@@ -6,10 +6,10 @@ using static Hookline.Bench.Baseline;
 namespace Hookline.Bench;
 
 public sealed record Sizes(int Ceiling, int Baseline, int Throughput, int BatchIngest, int SingleIngest, int LatencySeconds,
-    int FanoutWebhooks, int FanoutEvents, int Backlog, int Scaleout, int MaxWarmUpRounds, int StartupSeconds)
+    int FanoutWebhooks, int FanoutEvents, int Backlog, int Scaleout, int MaxWarmUpRounds, int StartupSeconds, int NoisySeconds)
 {
-    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 100_000, 40, 60);
-    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 10_000, 1, 20);
+    public static readonly Sizes Full = new(100_000, 3_000, 100_000, 100_000, 20_000, 20, 1_000, 100, 1_000_000, 100_000, 40, 60, 30);
+    public static readonly Sizes Quick = new(20_000, 500, 20_000, 20_000, 3_000, 5, 1_000, 10, 40_000, 10_000, 1, 20, 10);
 }
 
 /// <summary>Seconds from starting the process to ready; deliveries/s in its first 10 s and settled; seconds until 90 % of settled.</summary>

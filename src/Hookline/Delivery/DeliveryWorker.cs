@@ -9,7 +9,8 @@ namespace Hookline.Delivery;
 /// <summary>
 /// Claims due deliveries as leases, sends them (up to <see cref="DeliveryOptions.Concurrency"/> at once, no transaction
 /// open meanwhile), and hands results to one writer that records them in batches, with the operational events they make due
-/// (<see cref="OperationalEvents"/>). Woken by <see cref="DeliverySignal"/>.
+/// (<see cref="OperationalEvents"/>). Woken by <see cref="DeliverySignal"/>. A troubled receiver (slow or failing) gets no
+/// more than its share of the slots, and its backlog waits aside (<see cref="FairShare"/>).
 /// </summary>
 public sealed class DeliveryWorker(
     IDeliveryStore store, WebhookSender sender, DeliverySignal signal, OperationalEvents announcer, IOptionsMonitor<DeliveryOptions> options,
@@ -24,7 +25,9 @@ public sealed class DeliveryWorker(
     {
         var o = options.CurrentValue;
         var slots = new SemaphoreSlim(o.Concurrency, o.Concurrency);
+        var fair = new FairShare(o.Concurrency, o.SlowAfter, o.SlowShare, time);
         var writer = Task.Run(WriteResultsAsync, CancellationToken.None);
+        var sweeper = Task.Run(() => SweepAsync(fair, slots, o.SlowAfter, stopping), CancellationToken.None);
         var inFlight = new HashSet<Task>();
         try
         {
@@ -35,8 +38,9 @@ public sealed class DeliveryWorker(
                 IReadOnlyList<ClaimedDelivery> claimed;
                 try
                 {
+                    if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
-                        node.Value.Name, stopping);
+                        node.Value.Name, fair.Rooms(), stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -55,7 +59,7 @@ public sealed class DeliveryWorker(
                 lock (inFlight) inFlight.RemoveWhere(t => t.IsCompleted);
                 foreach (var delivery in claimed)
                 {
-                    var task = AttemptAsync(delivery, slots);
+                    var task = AttemptAsync(delivery, slots, fair);
                     lock (inFlight) inFlight.Add(task);
                 }
             }
@@ -69,6 +73,7 @@ public sealed class DeliveryWorker(
             await Task.WhenAll(pending);
             _results.Writer.Complete();
             await writer;
+            await sweeper;
         }
     }
 
@@ -81,12 +86,30 @@ public sealed class DeliveryWorker(
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
     }
 
-    private async Task AttemptAsync(ClaimedDelivery delivery, SemaphoreSlim slots)
+    /// <summary>Four times per <paramref name="slowAfter"/> while attempts are in flight, those that have waited that long give their slots back.</summary>
+    private async Task SweepAsync(FairShare fair, SemaphoreSlim slots, TimeSpan slowAfter, CancellationToken stopping)
     {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await fair.WhenBusyAsync(stopping);
+                await Task.Delay(slowAfter / 4, time, stopping);
+                if (fair.Sweep() is > 0 and var freed) slots.Release(freed);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+    }
+
+    private async Task AttemptAsync(ClaimedDelivery delivery, SemaphoreSlim slots, FairShare fair)
+    {
+        var attempt = fair.Start(delivery.Target.Id);
+        var succeeded = false;
         try
         {
             using var span = Tracing.StartAttempt(delivery);
             var (outcome, message) = await sender.SendAsync(delivery, CancellationToken.None);
+            succeeded = outcome.Success;
             metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;
             var now = time.GetUtcNow();
@@ -105,7 +128,8 @@ public sealed class DeliveryWorker(
         }
         finally
         {
-            slots.Release();
+            if (fair.Finish(attempt, succeeded, out var wake)) slots.Release();
+            if (wake) signal.Notify();
         }
     }
 

@@ -27,6 +27,45 @@ public sealed class DeliveryLimits(SqlDialect d)
         return policy is null ? slack : slack is null || policy > slack ? policy : slack;
     }
 
+    /// <summary>
+    /// How long a delivery parked for a troubled webhook (its node's fair share, not a policy) waits at most: should the node
+    /// that parked it stop, others send it then.
+    /// </summary>
+    public static readonly TimeSpan CongestedFallback = TimeSpan.FromMinutes(5);
+
+    /// <summary>Makes up to @Count parked deliveries of a webhook due at @Now, the oldest first.</summary>
+    public static readonly string LetGo =
+        $"""
+         UPDATE delivery_queue SET hold = 0, due_at = @Now
+         WHERE delivery_id IN (SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {Parked}
+                               ORDER BY delivery_id LIMIT @Count);
+         """;
+
+    /// <summary>The due deliveries of a webhook, not held and not leased, parked together.</summary>
+    private const string ParkBacklog =
+        """
+        UPDATE delivery_queue SET hold = 2, due_at = @Until
+        WHERE webhook_id = @WebhookId AND hold = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now);
+        """;
+
+    /// <summary>
+    /// Parks what a claim leased for a webhook named in <paramref name="rooms"/> beyond its room (a troubled webhook's share on
+    /// the claiming node), the newest first, and with it the rest of that webhook's due backlog, in one statement: otherwise
+    /// the claims after this one would take and park its backlog a claim at a time, before anyone else's deliveries.
+    /// </summary>
+    public async Task<List<ClaimedDelivery>> ParkAsync(DbConnection c, DbTransaction tx, List<ClaimedDelivery> claimed,
+        IReadOnlyDictionary<Guid, int>? rooms, DateTimeOffset now)
+    {
+        if (rooms is null) return claimed;
+        var over = claimed.Where(x => rooms.ContainsKey(x.Target.Id)).GroupBy(x => x.Target.Id)
+            .SelectMany(g => g.OrderBy(x => x.Id).Skip(rooms[g.Key])).ToHashSet();
+        if (over.Count == 0) return claimed;
+        var until = now + CongestedFallback;
+        await d.GiveBackAsync(c, tx, over.Select(x => (x.Id, until, Parked)).ToList());
+        await c.ExecuteAsync(ParkBacklog, over.Select(x => x.Target.Id).Distinct().Select(id => new { WebhookId = id, Until = until, Now = now }), tx);
+        return claimed.Where(x => !over.Contains(x)).ToList();
+    }
+
     /// <summary>How many of the webhook's deliveries may be in flight at once, when limited.</summary>
     public static int? Cap(DeliveryPolicy p) => p.Fifo ? 1 : p.MaxConcurrency;
 

@@ -15,7 +15,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     private SqlDialect D => db.Dialect;
 
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
-        string node, CancellationToken ct = default)
+        string node, IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         var args = new { Until = now + lease, Token = token, Now = now, Max = max, node };
@@ -36,8 +36,9 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
             // A lease lost in a power cut is claimed again; a lease taken and never read (a crash in between) runs out.
             await using var c = await db.OpenQueueAsync(ct);
             var leased = await D.ClaimInOneAsync(c, picked, leaseThem, args, token);
-            if (!leased.Any(d => DeliveryLimits.Applies(d.Target, slackPacing))) return leased;
+            if (!leased.Any(d => DeliveryLimits.Applies(d.Target, slackPacing) || rooms?.ContainsKey(d.Target.Id) == true)) return leased;
             await using var limiting = await c.BeginTransactionAsync(ct);
+            leased = await _limits.ParkAsync(c, limiting, leased, rooms, now);
             var allowed = await _limits.ApplyAsync(c, limiting, leased, now, lease, slackPacing);
             await limiting.CommitAsync(ct);
             return allowed;
@@ -50,9 +51,21 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
 
         var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
         var claimed = rows.Select(q => details[q.Id].ToClaimed(token, targets[q.WebhookId])).ToList();
+        claimed = await _limits.ParkAsync(wc, tx, claimed, rooms, now);
         claimed = await _limits.ApplyAsync(wc, tx, claimed, now, lease, slackPacing);
         await write.CommitAsync(ct);
         return claimed;
+    }
+
+    public async Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var released = new int[parked.Count];
+        await using var write = await db.BeginWriteAsync(ct, durable: false);
+        for (var i = 0; i < parked.Count; i++)
+            released[i] = await write.Connection.ExecuteAsync(DeliveryLimits.LetGo, new { parked[i].WebhookId, parked[i].Count, Now = now }, write.Transaction);
+        await write.CommitAsync(ct);
+        if (released.Any(n => n > 0)) db.Wake();
+        return released;
     }
 
     /// <summary>When the next delivery is due; one in flight is due again only when its lease runs out, so idle workers sleep.</summary>
@@ -71,6 +84,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         // still waits for its flush.
         await using var write = await db.BeginWriteAsync(ct, durable: false);
         var recorded = await D.RecordResultsAsync(write, results, pauseAfter, node, ct);
+        await ResultSteps.CancelPausedAsync(write, recorded, results);
         var queued = await AnnounceAsync(write, recorded, pauseAfter, announcer);
         await write.CommitAsync(ct);
         db.Recorded(recorded.Applied);

@@ -30,7 +30,6 @@ public static class ResultSteps
             {
                 WebhookId = webhookId, LogId = logId, r.Reason, r.PauseReason, PauseAfter = pauseAfter, FirstWarning = first, SecondWarning = second,
             }));
-            steps.Add((CancelIfPaused, new { WebhookId = webhookId, LogId = logId, r.At }));
         }
         foreach (var (webhookId, logId) in pendingReset) steps.Add((Reset, new { WebhookId = webhookId, LogId = logId }));
         for (var i = 0; i < results.Count; i++)
@@ -127,16 +126,6 @@ public static class ResultSteps
          """;
 
     /// <summary>
-    /// Cancels the queue of a webhook paused by this batch (its pause is due to be announced). Leases stay, so an attempt in
-    /// flight still records its log row.
-    /// </summary>
-    private static readonly string CancelIfPaused = Cancel(
-        $"""
-         webhook_id = @WebhookId AND {Applied}
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = @WebhookId AND w.is_active = FALSE AND (w.alerts_due & {(int)WebhookAlerts.Paused}) <> 0)
-         """);
-
-    /// <summary>
     /// Read after the steps, in the same transaction: the batch's webhooks with operational events due, or with a delivery
     /// that may have been exhausted, then which of those deliveries were (their result applied, and they ended exhausted).
     /// </summary>
@@ -178,8 +167,20 @@ public static class ResultSteps
         public int AlertsDue { get; init; }
     }
 
-    /// <summary>Cancels a webhook's queue (deactivated or deleted). Leases stay, as above.</summary>
+    /// <summary>
+    /// Cancels a webhook's queue (deactivated, deleted, or paused by a batch of results, after <see cref="AlertReads"/> found
+    /// the pause due: once per pause, not a look at the queue per failure). Leases stay, so an attempt in flight still records
+    /// its log row.
+    /// </summary>
     public static readonly string CancelPending = Cancel("webhook_id = @WebhookId");
+
+    /// <summary>Cancels the queue of each webhook that <paramref name="recorded"/> paused.</summary>
+    public static async Task CancelPausedAsync(SqlWrite write, Recorded recorded, IReadOnlyList<AttemptResult> results)
+    {
+        foreach (var paused in recorded.Alerts.Where(a => a.Due.HasFlag(WebhookAlerts.Paused)).Select(a => a.Webhook.Id))
+            await write.Connection.ExecuteAsync(CancelPending,
+                new { WebhookId = paused, At = results.Where(r => r.Delivery.Target.Id == paused).Max(r => r.At) }, write.Transaction);
+    }
 
     /// <summary>
     /// The deliveries queued where <paramref name="condition"/> holds are cancelled; their queue rows leave, except those of

@@ -491,6 +491,34 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         Assert.Equal([claimed[0].Id], told.Exhausted);
     }
 
+    [Fact]
+    public async Task WhatAClaimTakesBeyondATroubledWebhooksRoomIsParkedWithItsBacklogUntilLetGoTheOldestFirst()
+    {
+        await PublishAsync(5, T0); // five deliveries to the troubled webhook
+        var other = _hook with { Id = Guid.NewGuid(), Name = "other" };
+        await _webhooks.InsertAsync(other, Signing.NewSecret());
+        await PublishAsync(3, T0); // three more to it, three to the other, all behind the first five
+
+        var claimed = await _deliveries.ClaimAsync(4, T0, Lease, TimeSpan.FromSeconds(1), "n1", new Dictionary<Guid, int> { [_hook.Id] = 1 });
+        var went = Assert.Single(claimed); // its room was one: the oldest went, the three over it were parked, and its backlog with them
+        Assert.Equal(_hook.Id, went.Target.Id);
+        var rest = await Claim(10, T0.AddSeconds(10));
+        Assert.Equal(3, rest.Count); // the other's three, no longer behind the troubled webhook's backlog
+        Assert.All(rest, d => Assert.Equal(other.Id, d.Target.Id));
+        var parked = (await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _deliveries.GetAsync(went.Id + i)))).OfType<DeliveryState>()
+            .Where(s => s.WebhookId == _hook.Id && s.Id != went.Id).OrderBy(s => s.Id).ToList();
+        Assert.Equal(7, parked.Count);
+        Assert.True(went.Id < parked[0].Id);
+        Assert.All(parked, s => Assert.Equal(T0 + DeliveryLimits.CongestedFallback, s.DueAt)); // longer than a lease: nobody takes them meanwhile
+
+        Assert.Equal(new[] { 2, 0 }, await _deliveries.LetGoAsync([(_hook.Id, 2), (other.Id, 5)], T0.AddSeconds(1)));
+        var letGo = await Claim(10, T0.AddSeconds(11));
+        Assert.Equal(parked.Take(2).Select(s => s.Id), letGo.Select(d => d.Id).Order()); // the oldest two
+        Assert.Equal(new[] { 5 }, await _deliveries.LetGoAsync([(_hook.Id, 6)], T0.AddSeconds(12))); // fewer than asked: none is left parked
+        Assert.Equal(5, (await Claim(10, T0.AddSeconds(12))).Count);
+        Assert.Equal(new[] { 0 }, await _deliveries.LetGoAsync([(_hook.Id, 5)], T0.AddSeconds(13)));
+    }
+
     [Theory]
     [InlineData(10, 5, 8)]
     [InlineData(5, 3, 4)]

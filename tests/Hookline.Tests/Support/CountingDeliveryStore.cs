@@ -22,11 +22,14 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
     }
 
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
-        CancellationToken ct = default)
+        IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default)
     {
         Interlocked.Increment(ref _claims);
-        return inner.ClaimAsync(max, now, lease, slackPacing, node, ct);
+        return inner.ClaimAsync(max, now, lease, slackPacing, node, rooms, ct);
     }
+
+    public Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default) =>
+        inner.LetGoAsync(parked, now, ct);
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => inner.NextDueAsync(ct);
 

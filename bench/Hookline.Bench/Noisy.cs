@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using System.Text;
+
+namespace Hookline.Bench;
+
+/// <summary>A healthy webhook's latency: alone, and next to a neighbour with a backlog whose receiver is in trouble.</summary>
+public sealed record NoisyResult((double P50, double P99) Alone, (double P50, double P99) Hanging, (double P50, double P99) Failing)
+{
+    public double HangingRatio => Hanging.P99 / Alone.P99;
+    public double FailingRatio => Failing.P99 / Alone.P99;
+}
+
+public sealed partial class Workloads
+{
+    private const int NoisyRate = 500, NoisyBacklog = 20_000;
+
+    /// <summary>
+    /// The neighbour's failures would pause it after 10 in a row (the default); at the most allowed, 1,000, it stays in the
+    /// queue the longest.
+    /// </summary>
+    private static readonly Dictionary<string, string> NoisyNode = new() { ["Hookline__Delivery__PauseAfterConsecutiveFailures"] = "1000" };
+
+    /// <summary>
+    /// A healthy webhook's p50/p99 at 500 events/s, alone; then, each on a fresh node, next to a webhook given 20,000 deliveries
+    /// just before, whose receiver hangs until the timeout (its policy's: 5 s, so that it times out again and again in the
+    /// window), or answers 500 at once. The window starts as soon as the neighbour's backlog is queued, so that it holds
+    /// what the node does about it from the start.
+    /// </summary>
+    public async Task<NoisyResult> NoisyAsync()
+    {
+        var alone = await NoisyRunAsync(null);
+        var hanging = await NoisyRunAsync("/hang");
+        var failing = await NoisyRunAsync("/fail");
+        return new NoisyResult(alone, hanging, failing);
+    }
+
+    private async Task<(double P50, double P99)> NoisyRunAsync(string? neighbour)
+    {
+        await using var node = await HooklineNode.StartAsync(NewPlace(), NoisyNode);
+        await node.CreateWebhooksAsync(receiver.Url + "/noisy", 1);
+        await WarmUpAsync(node, () => PacedAsync(node, NoisyRate, 5 * NoisyRate));
+        var troubled = receiver.Troubled;
+        if (neighbour is not null)
+        {
+            await node.CreateWebhooksAsync(receiver.Url + neighbour, 1, events: "task_deleted");
+            var id = (await node.Client.GetFromJsonAsync<List<WebhookId>>("/api/v1/webhooks?pageSize=10"))!.Single(w => w.Uri.EndsWith(neighbour)).Id;
+            using var policy = await node.Client.PutAsync($"/api/v1/webhooks/{id}/policy",
+                new StringContent("""{"timeoutSeconds":5}""", Encoding.UTF8, "application/json"));
+            policy.EnsureSuccessStatusCode();
+            var batches = Enumerable.Range(0, NoisyBacklog / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize, "task_deleted")).ToList();
+            await PublishAsync([node.Client], batches, publishers: 2);
+        }
+        await PacedAsync(node, NoisyRate, NoisyRate * sizes.NoisySeconds);
+        var ms = receiver.LatenciesMs();
+        var slow = receiver.LatenciesInOrderMs().Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * ms[ms.Length / 2] + 10)
+            .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();
+        if (slow.Count > 0) Console.Write($"[slow deliveries by second of the window: {string.Join(", ", slow)}] ");
+        if (neighbour is not null)
+            Console.Write($"[{neighbour[1..]}: {receiver.Troubled - troubled:N0} requests to the neighbour in the window, {receiver.Hanging} open at its end] ");
+        return (Percentile(ms, 0.50), Percentile(ms, 0.99));
+    }
+
+    private sealed record WebhookId(Guid Id, string Uri);
+}

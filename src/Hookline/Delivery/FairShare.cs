@@ -1,0 +1,173 @@
+namespace Hookline.Delivery;
+
+/// <summary>
+/// Keeps one webhook's troubled receiver from holding a node's delivery slots or its queue. An attempt still waiting for its
+/// receiver after <see cref="DeliveryOptions.SlowAfter"/> gives its slot back and goes on in the slow lane (at most
+/// <see cref="DeliveryOptions.Concurrency"/> attempts there). Its webhook is then troubled, as is one whose last
+/// <see cref="FailuresToTrouble"/> attempts here failed, until an attempt succeeds in time again; a troubled webhook may have at
+/// most <see cref="DeliveryOptions.SlowShare"/> attempts in flight on this node: a claim parks what it takes for it beyond that,
+/// so that its backlog does not stand in front of others' deliveries, and as its attempts finish, its parked deliveries are let
+/// go again, as many as its share has room for. A webhook whose receiver answers in time may use every slot.
+/// </summary>
+public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, TimeProvider time)
+{
+    /// <summary>How long a let-go delivery counts against its webhook's room before a claim has taken it (here or elsewhere).</summary>
+    private static readonly TimeSpan LetGoCounts = TimeSpan.FromSeconds(1);
+
+    /// <summary>Failed attempts in a row, here, that make a webhook troubled.</summary>
+    public const int FailuresToTrouble = 3;
+
+    /// <summary>How long a troubled webhook with nothing in flight stays troubled: long enough for its retries to come due.</summary>
+    private static readonly TimeSpan TroubleMemory = TimeSpan.FromMinutes(10);
+
+    private readonly Lock _lock = new();
+    private readonly HashSet<Attempt> _live = [];
+    private readonly Dictionary<Guid, Webhook> _webhooks = [];
+    private readonly SemaphoreSlim _busy = new(0, 1);
+    private int _slow;
+
+    /// <summary>One attempt in flight, holding a slot until it is moved to the slow lane.</summary>
+    public sealed class Attempt(Guid webhookId, long started)
+    {
+        internal Guid WebhookId { get; } = webhookId;
+        internal long Started { get; } = started;
+        internal bool InSlowLane { get; set; }
+    }
+
+    private sealed class Webhook
+    {
+        public int InFlight, LetGo, Failures;
+        public bool Troubled, Parked;
+        public long LetGoAt, TroubledAt;
+        /// <summary>Nothing to remember but perhaps a failure or two, which a sweep forgets.</summary>
+        public bool Quiet => InFlight == 0 && !Troubled && !Parked && LetGo == 0;
+    }
+
+    /// <summary>Attempts in the slow lane now, across webhooks.</summary>
+    public int SlowLane { get { lock (_lock) return _slow; } }
+
+    /// <summary>Completes once an attempt is in flight: an idle node's sweep sleeps.</summary>
+    public Task WhenBusyAsync(CancellationToken ct)
+    {
+        lock (_lock) if (_live.Count > 0) return Task.CompletedTask;
+        return _busy.WaitAsync(ct);
+    }
+
+    public Attempt Start(Guid webhookId)
+    {
+        var attempt = new Attempt(webhookId, time.GetTimestamp());
+        lock (_lock)
+        {
+            _live.Add(attempt);
+            if (_live.Count == 1 && _busy.CurrentCount == 0) _busy.Release();
+            var w = Of(webhookId);
+            w.InFlight++;
+            if (w.LetGo > 0) w.LetGo--;
+        }
+        return attempt;
+    }
+
+    /// <summary>
+    /// The attempt is done, <paramref name="succeeded"/> or not. True when it still held its slot (the caller gives it back);
+    /// false when it was in the slow lane. <paramref name="wake"/> is true when its webhook has deliveries parked and room for them now.
+    /// </summary>
+    public bool Finish(Attempt attempt, bool succeeded, out bool wake)
+    {
+        lock (_lock)
+        {
+            _live.Remove(attempt);
+            var w = _webhooks[attempt.WebhookId];
+            w.InFlight--;
+            if (attempt.InSlowLane) _slow--;
+            w.Failures = succeeded ? 0 : w.Failures + 1;
+            if (succeeded && !attempt.InSlowLane && time.GetElapsedTime(attempt.Started) < slowAfter) w.Troubled = false; // in time: untroubled
+            else if (w.Failures >= FailuresToTrouble) (w.Troubled, w.TroubledAt) = (true, time.GetTimestamp());
+            wake = w.Parked && (!w.Troubled || LetGoRoom(w) > 0);
+            if (w.Quiet && w.Failures == 0) _webhooks.Remove(attempt.WebhookId);
+            return !attempt.InSlowLane;
+        }
+    }
+
+    /// <summary>Moves attempts waiting longer than the slow threshold to the slow lane; how many slots that freed.</summary>
+    public int Sweep()
+    {
+        var now = time.GetTimestamp();
+        var freed = 0;
+        lock (_lock)
+        {
+            foreach (var a in _live)
+            {
+                if (_slow >= concurrency) break;
+                if (a.InSlowLane || time.GetElapsedTime(a.Started, now) < slowAfter) continue;
+                a.InSlowLane = true;
+                _webhooks[a.WebhookId].Troubled = true;
+                _slow++;
+                freed++;
+            }
+            foreach (var (id, w) in _webhooks)
+            {
+                if (w.InFlight > 0 && w.Troubled) w.TroubledAt = now;
+                else if (w.Troubled && time.GetElapsedTime(w.TroubledAt, now) > TroubleMemory) w.Troubled = false;
+                if (w.Quiet) _webhooks.Remove(id);
+            }
+        }
+        return freed;
+    }
+
+    /// <summary>
+    /// For a claim: each troubled webhook and how many more of its deliveries may go now (what the claim takes beyond that is
+    /// parked); webhooks not named have no limit here. Null when none is troubled.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, int>? Rooms()
+    {
+        lock (_lock)
+        {
+            Dictionary<Guid, int>? rooms = null;
+            foreach (var (id, w) in _webhooks)
+            {
+                if (!w.Troubled) continue;
+                (rooms ??= [])[id] = Math.Max(0, share - w.InFlight);
+                w.Parked = true; // perhaps: the claim will tell by what it parks, and letting go finds out
+            }
+            return rooms;
+        }
+    }
+
+    /// <summary>
+    /// Webhooks with deliveries parked by this node and room for some: how many of each to let go (all of a webhook that is
+    /// troubled no more).
+    /// </summary>
+    public IReadOnlyList<(Guid WebhookId, int Count)> ToLetGo()
+    {
+        lock (_lock)
+        {
+            List<(Guid, int)>? list = null;
+            foreach (var (id, w) in _webhooks)
+                if (w.Parked && (w.Troubled ? LetGoRoom(w) : int.MaxValue) is > 0 and var room) (list ??= []).Add((id, room));
+            return list ?? [];
+        }
+    }
+
+    /// <summary>What <see cref="ToLetGo"/> asked for was let go, <paramref name="released"/> of each; fewer means none is parked now.</summary>
+    public void LetGo(IReadOnlyList<(Guid WebhookId, int Count)> asked, IReadOnlyList<int> released)
+    {
+        var now = time.GetTimestamp();
+        lock (_lock)
+            for (var i = 0; i < asked.Count; i++)
+            {
+                var w = Of(asked[i].WebhookId);
+                (w.LetGo, w.LetGoAt) = (released[i], now);
+                if (released[i] < asked[i].Count) w.Parked = false;
+                if (w.Quiet && w.Failures == 0) _webhooks.Remove(asked[i].WebhookId);
+            }
+    }
+
+    /// <summary>Room to let parked deliveries go: the share, less the attempts in flight and what was let go but not yet claimed.</summary>
+    private int LetGoRoom(Webhook w)
+    {
+        if (w.LetGo > 0 && time.GetElapsedTime(w.LetGoAt) > LetGoCounts) w.LetGo = 0;
+        return share - w.InFlight - w.LetGo;
+    }
+
+    private Webhook Of(Guid id) => _webhooks.TryGetValue(id, out var w) ? w : _webhooks[id] = new Webhook();
+}

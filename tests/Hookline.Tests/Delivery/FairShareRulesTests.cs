@@ -1,0 +1,101 @@
+using Hookline.Delivery;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hookline.Tests.Delivery;
+
+/// <summary>FairShare's rules on a clock the test moves: 4 slots, slow after 1 s, a troubled webhook's share 2.</summary>
+public sealed class FairShareRulesTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly FairShare _fair;
+    private readonly Guid _a = Guid.NewGuid(), _b = Guid.NewGuid();
+
+    public FairShareRulesTests() => _fair = new FairShare(4, TimeSpan.FromSeconds(1), 2, _time);
+
+    [Fact]
+    public void AnAttemptWaitingPastTheThresholdGivesItsSlotBackAndTroublesItsWebhook()
+    {
+        var slow = _fair.Start(_a);
+        var fast = _fair.Start(_b);
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Equal(0, _fair.Sweep());
+        Assert.Null(_fair.Rooms());
+        Assert.True(_fair.Finish(fast, succeeded: true, out _)); // answered in time: its slot is the caller's to give back
+
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, _fair.Sweep());
+        Assert.Equal(0, _fair.Sweep()); // once
+        Assert.Equal(1, _fair.SlowLane);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // share 2, one in flight
+        Assert.False(_fair.Finish(slow, succeeded: false, out _)); // its slot was given back already
+        Assert.Equal(0, _fair.SlowLane);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // still troubled with nothing in flight: its retries come
+
+        Assert.True(_fair.Finish(_fair.Start(_a), succeeded: true, out _));
+        Assert.Null(_fair.Rooms()); // a success in time ends the trouble
+    }
+
+    [Fact]
+    public void ThreeFailuresInARowTroubleAWebhookAndAnySuccessEndsIt()
+    {
+        for (var i = 0; i < FairShare.FailuresToTrouble - 1; i++) _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        _fair.Finish(_fair.Start(_a), succeeded: true, out _);
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        Assert.Null(_fair.Rooms()); // two, a success, one: never three in a row
+
+        var inFlight = Enumerable.Range(0, 3).Select(_ => _fair.Start(_a)).ToList();
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // three in flight, over its share of two
+        Assert.True(_fair.Finish(inFlight[0], succeeded: true, out _)); // in time: the slot goes back, and the trouble ends
+        Assert.Null(_fair.Rooms());
+    }
+
+    [Fact]
+    public void ParkedDeliveriesAreLetGoAsRoomAppearsUntilNoneIsLeft()
+    {
+        var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, _fair.Sweep());
+        Assert.Equal(0, _fair.Rooms()![_a]); // the claim parks what it takes for it
+        Assert.Empty(_fair.ToLetGo()); // no room
+
+        Assert.False(_fair.Finish(slow[0], succeeded: false, out var wake));
+        Assert.True(wake); // parked, and room for one now
+        var asked = _fair.ToLetGo();
+        Assert.Equal([(_a, 1)], asked);
+        _fair.LetGo(asked, [1]);
+        Assert.Empty(_fair.ToLetGo()); // the one let go counts until a claim takes it
+        _fair.Start(_a);
+        Assert.Empty(_fair.ToLetGo());
+
+        Assert.False(_fair.Finish(slow[1], succeeded: false, out _));
+        asked = _fair.ToLetGo();
+        Assert.Equal([(_a, 1)], asked);
+        _fair.LetGo(asked, [0]); // fewer than asked: none is parked any more
+        Assert.Empty(_fair.ToLetGo());
+    }
+
+    [Fact]
+    public void TheSlowLaneHoldsAtMostAsManyAttemptsAsThereAreSlots()
+    {
+        for (var i = 0; i < 6; i++) _fair.Start(i % 2 == 0 ? _a : _b);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(4, _fair.Sweep()); // two stay in their slots
+        Assert.Equal(4, _fair.SlowLane);
+    }
+
+    [Fact]
+    public void ALetGoThatNoClaimTookStopsCountingAfterASecond()
+    {
+        var slow = _fair.Start(_a);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        _fair.Rooms();
+        _fair.Finish(slow, succeeded: false, out _);
+        _fair.LetGo(_fair.ToLetGo(), [2]); // another node's claim took them, or none yet
+        Assert.Empty(_fair.ToLetGo());
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.Equal([(_a, 2)], _fair.ToLetGo());
+    }
+}
