@@ -134,8 +134,8 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     }
 
     /// <summary>
-    /// Webhooks with deliveries parked by this node and room for some: how many of each to let go (all of a webhook that is
-    /// troubled no more).
+    /// Webhooks with deliveries parked by this node and room for some: how many of each to let go (as many as a statement
+    /// lets go at once for a webhook that is troubled no more).
     /// </summary>
     public IReadOnlyList<(Guid WebhookId, int Count)> ToLetGo()
     {
@@ -143,7 +143,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         {
             List<(Guid, int)>? list = null;
             foreach (var (id, w) in _webhooks)
-                if (w.Parked && (w.Troubled ? LetGoRoom(w) : int.MaxValue) is > 0 and var room) (list ??= []).Add((id, room));
+                if (w.Parked && (w.Troubled ? LetGoRoom(w) : Storage.DeliveryLimits.AtOnce) is > 0 and var room) (list ??= []).Add((id, room));
             return list ?? [];
         }
     }

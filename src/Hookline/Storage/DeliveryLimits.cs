@@ -41,17 +41,27 @@ public sealed class DeliveryLimits(SqlDialect d)
                                ORDER BY delivery_id LIMIT @Count);
          """;
 
-    /// <summary>The due deliveries of a webhook, not held and not leased, parked together.</summary>
-    private const string ParkBacklog =
-        """
-        UPDATE delivery_queue SET hold = 2, due_at = @Until
-        WHERE webhook_id = @WebhookId AND hold = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now);
-        """;
+    /// <summary>
+    /// The most deliveries a statement parks or lets go at once: a webhook with a million queued that was troubled for a
+    /// moment (its receiver slow while the node was busy) had them all parked and let go again in two transactions, which
+    /// took the draining node's memory from 260 to 445 MiB.
+    /// </summary>
+    public const int AtOnce = 10_000;
+
+    /// <summary>The first due deliveries of a webhook, not held and not leased, parked together.</summary>
+    private static readonly string ParkBacklog =
+        $"""
+         UPDATE delivery_queue SET hold = {Parked}, due_at = @Until
+         WHERE delivery_id IN (SELECT delivery_id FROM delivery_queue
+                               WHERE webhook_id = @WebhookId AND hold = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now)
+                               ORDER BY due_at, delivery_id LIMIT {AtOnce});
+         """;
 
     /// <summary>
     /// Parks what a claim leased for a webhook named in <paramref name="rooms"/> beyond its room (a troubled webhook's share on
-    /// the claiming node), the newest first, and with it the rest of that webhook's due backlog, in one statement: otherwise
-    /// the claims after this one would take and park its backlog a claim at a time, before anyone else's deliveries.
+    /// the claiming node), the newest first, and with it the front of that webhook's due backlog (<see cref="AtOnce"/>), in
+    /// one statement: otherwise the claims after this one would take and park its backlog a claim at a time, before anyone
+    /// else's deliveries.
     /// </summary>
     public async Task<List<ClaimedDelivery>> ParkAsync(DbConnection c, DbTransaction tx, List<ClaimedDelivery> claimed,
         IReadOnlyDictionary<Guid, int>? rooms, DateTimeOffset now)

@@ -56,7 +56,7 @@ public sealed class DeliveryPolicyTests(ITestOutputHelper output) : IAsyncLifeti
         _receiver.Respond = async (_, http) =>
         {
             var now = Interlocked.Increment(ref open);
-            InterlockedMax(ref most, now);
+            Atomic.Max(ref most, now);
             await Task.Delay(100);
             Interlocked.Decrement(ref open);
             await http.Response.WriteAsync("ok");
@@ -97,11 +97,5 @@ public sealed class DeliveryPolicyTests(ITestOutputHelper output) : IAsyncLifeti
         var attempts = _receiver.Requests.OrderBy(r => r.At).Select(Number).ToList();
         output.WriteLine(string.Join(" ", attempts));
         Assert.Equal([0, 1, 2, 3, 3, 3, .. Enumerable.Range(4, 16)], attempts);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 }

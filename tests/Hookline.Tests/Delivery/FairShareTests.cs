@@ -26,7 +26,7 @@ public sealed class FairShareTests(ITestOutputHelper output) : IAsyncLifetime
         _hanging.Respond = async (_, http) =>
         {
             var now = Interlocked.Increment(ref _open);
-            InterlockedMax(ref _mostOpen, now);
+            Atomic.Max(ref _mostOpen, now);
             try { await Task.Delay(Timeout.Infinite, http.RequestAborted); }
             catch (OperationCanceledException) { }
             finally { Interlocked.Decrement(ref _open); }
@@ -68,7 +68,7 @@ public sealed class FairShareTests(ITestOutputHelper output) : IAsyncLifetime
         {
             sent[i] = DateTimeOffset.UtcNow;
             await _workspace.Publisher.PublishAsync(TestEvents.Event(entityId: $"e{i}"));
-            if (DateTimeOffset.UtcNow - start > TimeSpan.FromSeconds(3.5)) InterlockedMax(ref mostOpenLater, Volatile.Read(ref _open));
+            if (DateTimeOffset.UtcNow - start > TimeSpan.FromSeconds(3.5)) Atomic.Max(ref mostOpenLater, Volatile.Read(ref _open));
             await Task.Delay(100);
         }
         try { await Eventually.TrueAsync(() => _healthy.Count >= 70, 30, "every healthy delivery"); }
@@ -113,7 +113,7 @@ public sealed class FairShareTests(ITestOutputHelper output) : IAsyncLifetime
         var (open, most) = (0, 0);
         _healthy.Respond = async (_, http) =>
         {
-            InterlockedMax(ref most, Interlocked.Increment(ref open));
+            Atomic.Max(ref most, Interlocked.Increment(ref open));
             await Task.Delay(100);
             Interlocked.Decrement(ref open);
             await http.Response.WriteAsync("ok");
@@ -123,11 +123,5 @@ public sealed class FairShareTests(ITestOutputHelper output) : IAsyncLifetime
         await Eventually.TrueAsync(() => _healthy.Count == 160, 30, "every delivery");
         output.WriteLine($"{most} requests open at once");
         Assert.InRange(most, Slots / 2, Slots); // far over a slow webhook's share of 4
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 }

@@ -519,6 +519,16 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         Assert.Equal(new[] { 0 }, await _deliveries.LetGoAsync([(_hook.Id, 5)], T0.AddSeconds(13)));
     }
 
+    [Fact]
+    public async Task ATroubledWebhooksBacklogIsParkedAtMostTenThousandAtATime()
+    {
+        await PublishAsync(DeliveryLimits.AtOnce + 10, T0);
+        Assert.Single(await _deliveries.ClaimAsync(4, T0, Lease, TimeSpan.FromSeconds(1), "n1", new Dictionary<Guid, int> { [_hook.Id] = 1 }));
+        Assert.Equal(6, (await Claim(100, T0.AddSeconds(1))).Count); // 1 went, 3 over its room and the next 10,000 parked: 6 left
+        Assert.Equal(new[] { DeliveryLimits.AtOnce }, await _deliveries.LetGoAsync([(_hook.Id, DeliveryLimits.AtOnce)], T0.AddSeconds(2)));
+        Assert.Equal(new[] { 3 }, await _deliveries.LetGoAsync([(_hook.Id, DeliveryLimits.AtOnce)], T0.AddSeconds(2)));
+    }
+
     [Theory]
     [InlineData(10, 5, 8)]
     [InlineData(5, 3, 4)]
