@@ -39,8 +39,10 @@ public sealed class DeliveryWorker(
                 try
                 {
                     if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
+                    var rooms = fair.Rooms();
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
-                        node.Value.Name, fair.Rooms(), stopping);
+                        node.Value.Name, rooms, stopping);
+                    fair.Claimed(rooms, claimed);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

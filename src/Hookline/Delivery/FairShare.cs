@@ -127,10 +127,21 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             {
                 if (!w.Troubled) continue;
                 (rooms ??= [])[id] = Math.Max(0, share - w.InFlight);
-                w.Parked = true; // perhaps: the claim will tell by what it parks, and letting go finds out
             }
             return rooms;
         }
+    }
+
+    /// <summary>
+    /// What a claim given <paramref name="rooms"/> returned: a webhook that got as many as its room may have had more parked
+    /// (letting go finds out); one that got fewer had none.
+    /// </summary>
+    public void Claimed(IReadOnlyDictionary<Guid, int>? rooms, IReadOnlyList<Storage.ClaimedDelivery> claimed)
+    {
+        if (rooms is null) return;
+        lock (_lock)
+            foreach (var (id, room) in rooms)
+                if (claimed.Count(d => d.Target.Id == id) >= room) Of(id).Parked = true;
     }
 
     /// <summary>

@@ -57,7 +57,9 @@ public sealed class FairShareRulesTests
         var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(2, _fair.Sweep());
-        Assert.Equal(0, _fair.Rooms()![_a]); // the claim parks what it takes for it
+        var rooms = _fair.Rooms();
+        Assert.Equal(0, rooms![_a]); // the claim parks what it takes for it
+        _fair.Claimed(rooms, []);
         Assert.Empty(_fair.ToLetGo()); // no room
 
         Assert.False(_fair.Finish(slow[0], succeeded: false, out var wake));
@@ -77,6 +79,19 @@ public sealed class FairShareRulesTests
     }
 
     [Fact]
+    public void AClaimThatGotLessThanAWebhooksRoomParkedNoneOfIt()
+    {
+        var slow = _fair.Start(_a);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        _fair.Finish(slow, succeeded: false, out _);
+        var rooms = _fair.Rooms();
+        Assert.Equal(2, rooms![_a]);
+        _fair.Claimed(rooms, []); // nothing of it was due: nothing parked, nothing to let go
+        Assert.Empty(_fair.ToLetGo());
+    }
+
+    [Fact]
     public void TheSlowLaneHoldsAtMostAsManyAttemptsAsThereAreSlots()
     {
         for (var i = 0; i < 6; i++) _fair.Start(i % 2 == 0 ? _a : _b);
@@ -88,11 +103,11 @@ public sealed class FairShareRulesTests
     [Fact]
     public void ALetGoThatNoClaimTookStopsCountingAfterASecond()
     {
-        var slow = _fair.Start(_a);
+        var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
         _time.Advance(TimeSpan.FromSeconds(2));
         _fair.Sweep();
-        _fair.Rooms();
-        _fair.Finish(slow, succeeded: false, out _);
+        _fair.Claimed(_fair.Rooms(), []); // its room was none: what the claim took of it was parked
+        foreach (var a in slow) _fair.Finish(a, succeeded: false, out _);
         _fair.LetGo(_fair.ToLetGo(), [2]); // another node's claim took them, or none yet
         Assert.Empty(_fair.ToLetGo());
         _time.Advance(TimeSpan.FromSeconds(1.5));
