@@ -33,6 +33,8 @@ public sealed class StartupErrorTests : IDisposable
         { "Hookline__Delivery__PollInterval", "00:00:00", "Hookline:Delivery:PollInterval must be positive" },
         { "Hookline__Delivery__RetrySchedule__0", "-00:00:05", "Hookline:Delivery:RetrySchedule entries must not be negative" },
         { "Hookline__Delivery__PauseAfterConsecutiveFailures", "0", "Hookline:Delivery:PauseAfterConsecutiveFailures = '0' is not valid" },
+        { "Hookline__Delivery__SlowAfter", "00:00:00", "Hookline:Delivery:SlowAfter must be positive" },
+        { "Hookline__Delivery__SlowShare", "0", "Hookline:Delivery:SlowShare = '0' is not valid" },
         { "Hookline__RateLimits__PerSecond", "0", "Hookline:RateLimits:PerSecond = '0' is not valid" },
         { "Hookline__RateLimits__PerMinute", "1e9", "Hookline:RateLimits:PerMinute = '1e9' is not a whole number" },
         { "Hookline__Logging__Format", "xml", "Hookline:Logging:Format = 'xml' is not valid: use 'text'" },
