@@ -41,6 +41,9 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         public long LetGoAt, TroubledAt;
         /// <summary>Nothing to remember but perhaps a failure or two, which a sweep forgets.</summary>
         public bool Quiet => InFlight == 0 && !Troubled && !Parked && LetGo == 0;
+
+        /// <summary>Nothing to remember at all.</summary>
+        public bool Done => Quiet && Failures == 0;
     }
 
     /// <summary>Attempts in the slow lane now, across webhooks.</summary>
@@ -83,7 +86,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             if (succeeded && !attempt.InSlowLane && time.GetElapsedTime(attempt.Started) < slowAfter) w.Troubled = false; // in time: untroubled
             else if (w.Failures >= FailuresToTrouble) (w.Troubled, w.TroubledAt) = (true, time.GetTimestamp());
             wake = w.Parked && (!w.Troubled || LetGoRoom(w) > 0);
-            if (w.Quiet && w.Failures == 0) _webhooks.Remove(attempt.WebhookId);
+            if (w.Done) _webhooks.Remove(attempt.WebhookId);
             return !attempt.InSlowLane;
         }
     }
@@ -169,7 +172,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
                 var w = Of(asked[i].WebhookId);
                 (w.LetGo, w.LetGoAt) = (released[i], now);
                 if (released[i] < asked[i].Count) w.Parked = false;
-                if (w.Quiet && w.Failures == 0) _webhooks.Remove(asked[i].WebhookId);
+                if (w.Done) _webhooks.Remove(asked[i].WebhookId);
             }
     }
 

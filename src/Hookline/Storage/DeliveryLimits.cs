@@ -33,13 +33,13 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// </summary>
     public static readonly TimeSpan CongestedFallback = TimeSpan.FromMinutes(5);
 
+    /// <summary>The ids of the webhook's first <paramref name="count"/> parked deliveries (a number or a parameter), oldest first.</summary>
+    public static string FirstParked(string count) =>
+        $"SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {Parked} ORDER BY delivery_id LIMIT {count}";
+
     /// <summary>Makes up to @Count parked deliveries of a webhook due at @Now, the oldest first.</summary>
     public static readonly string LetGo =
-        $"""
-         UPDATE delivery_queue SET hold = 0, due_at = @Now
-         WHERE delivery_id IN (SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {Parked}
-                               ORDER BY delivery_id LIMIT @Count);
-         """;
+        $"UPDATE delivery_queue SET hold = 0, due_at = @Now WHERE delivery_id IN ({FirstParked("@Count")});";
 
     /// <summary>
     /// The most deliveries a statement parks or lets go at once: a webhook with a million queued that was troubled for a

@@ -23,9 +23,6 @@ public sealed record DeliveryPolicy(int? MaxPerSecond, int? MaxConcurrency, int?
 
     /// <summary>Attempts a new delivery gets under this policy; null: the service's.</summary>
     public int? MaxAttempts => RetrySchedule is null ? null : 1 + RetrySchedule.Count;
-
-    /// <summary>Whether a claim must check this webhook's limits: its rate, its deliveries in flight, or its order.</summary>
-    public bool Limits => MaxPerSecond is not null || MaxConcurrency is not null || Fifo;
 }
 
 /// <summary>One delivery attempt, as the delivery log shows it.</summary>

@@ -63,8 +63,7 @@ public static class ResultSteps
     /// <summary>
     /// A delivery of a webhook with a concurrency limit is done: its place in flight goes to the first one parked.
     /// </summary>
-    private static readonly string FreePlace = Release(
-        $"SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {DeliveryLimits.Parked} ORDER BY delivery_id LIMIT 1");
+    private static readonly string FreePlace = Release(DeliveryLimits.FirstParked("1"));
 
     /// <summary>A fifo webhook's delivery is done: the next in event order may go, if it was parked.</summary>
     private static readonly string NextInLine = Release(DeliveryLimits.FifoHead);
