@@ -29,6 +29,7 @@ public sealed class DeliveryWorker(
         var writer = Task.Run(WriteResultsAsync, CancellationToken.None);
         var sweeper = Task.Run(() => SweepAsync(fair, slots, o.SlowAfter, stopping), CancellationToken.None);
         var inFlight = new HashSet<Task>();
+        var parking = Task.CompletedTask;
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -43,6 +44,7 @@ public sealed class DeliveryWorker(
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
                         node.Value.Name, rooms, stopping);
                     fair.Claimed(rooms, claimed);
+                    if (parking.IsCompleted && fair.ToPark() is { Count: > 0 } toPark) parking = ParkBacklogsAsync(fair, toPark, stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -73,6 +75,7 @@ public sealed class DeliveryWorker(
             Task[] pending;
             lock (inFlight) pending = inFlight.ToArray();
             await Task.WhenAll(pending);
+            await parking;
             _results.Writer.Complete();
             await writer;
             await sweeper;
@@ -86,6 +89,29 @@ public sealed class DeliveryWorker(
         var next = await store.NextDueAsync(stopping);
         if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
+    }
+
+    /// <summary>
+    /// Parks the due backlogs of troubled webhooks, a short transaction at a time, beside the claims: they pass those webhooks
+    /// by meanwhile, and nobody waits for it.
+    /// </summary>
+    private async Task ParkBacklogsAsync(FairShare fair, IReadOnlyList<Guid> webhooks, CancellationToken stopping)
+    {
+        foreach (var id in webhooks)
+        {
+            var parked = 0;
+            try
+            {
+                for (var n = DeliveryLimits.ParkAtOnce; n == DeliveryLimits.ParkAtOnce && !stopping.IsCancellationRequested; parked += n)
+                    n = await store.ParkAsync(id, time.GetUtcNow(), stopping);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Parking the backlog of troubled webhook {WebhookId} failed; claims pass it by meanwhile", id);
+            }
+            catch (OperationCanceledException) { }
+            fair.BacklogParked(id, parked);
+        }
     }
 
     /// <summary>Four times per <paramref name="slowAfter"/> while attempts are in flight, those that have waited that long give their slots back.</summary>

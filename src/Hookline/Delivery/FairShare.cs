@@ -17,6 +17,9 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     /// <summary>Failed attempts in a row, here, that make a webhook troubled.</summary>
     public const int FailuresToTrouble = 3;
 
+    /// <summary>How often a troubled webhook's due backlog is looked for and parked.</summary>
+    private static readonly TimeSpan ParkEvery = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a troubled webhook with nothing in flight stays troubled: long enough for its retries to come due.</summary>
     private static readonly TimeSpan TroubleMemory = TimeSpan.FromMinutes(10);
 
@@ -36,11 +39,13 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
 
     private sealed class Webhook
     {
-        public int InFlight, LetGo, Failures;
-        public bool Troubled, Parked;
-        public long LetGoAt, TroubledAt;
+        public int InFlight, LetGo, Failures, StartedThisSecond;
+        public bool Troubled, Parked, Parking;
+        public long LetGoAt, TroubledAt, SecondAt, ParkedAt;
+        /// <summary>Troubled by its failures (its last attempts failed), not only by being slow.</summary>
+        public bool Failing => Troubled && Failures >= FailuresToTrouble;
         /// <summary>Nothing to remember but perhaps a failure or two, which a sweep forgets.</summary>
-        public bool Quiet => InFlight == 0 && !Troubled && !Parked && LetGo == 0;
+        public bool Quiet => InFlight == 0 && !Troubled && !Parked && !Parking && LetGo == 0;
 
         /// <summary>Nothing to remember at all.</summary>
         public bool Done => Quiet && Failures == 0;
@@ -65,6 +70,8 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             if (_live.Count == 1 && _busy.CurrentCount == 0) _busy.Release();
             var w = Of(webhookId);
             w.InFlight++;
+            if (time.GetElapsedTime(w.SecondAt) >= TimeSpan.FromSeconds(1)) (w.SecondAt, w.StartedThisSecond) = (time.GetTimestamp(), 0);
+            w.StartedThisSecond++;
             if (w.LetGo > 0) w.LetGo--;
         }
         return attempt;
@@ -129,7 +136,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             foreach (var (id, w) in _webhooks)
             {
                 if (!w.Troubled) continue;
-                (rooms ??= [])[id] = Math.Max(0, share - w.InFlight);
+                (rooms ??= [])[id] = Math.Max(0, Room(w));
             }
             return rooms;
         }
@@ -137,14 +144,39 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
 
     /// <summary>
     /// What a claim given <paramref name="rooms"/> returned: a webhook that got as many as its room may have had more parked
-    /// (letting go finds out); one that got fewer had none.
+    /// (letting go finds out); one that got fewer had none, and one without room was passed by.
     /// </summary>
     public void Claimed(IReadOnlyDictionary<Guid, int>? rooms, IReadOnlyList<Storage.ClaimedDelivery> claimed)
     {
         if (rooms is null) return;
         lock (_lock)
             foreach (var (id, room) in rooms)
-                if (claimed.Count(d => d.Target.Id == id) >= room) Of(id).Parked = true;
+                if (room > 0 && claimed.Count(d => d.Target.Id == id) >= room) Of(id).Parked = true;
+    }
+
+    /// <summary>Troubled webhooks whose due backlog to park now: each at most once per second, and not while a pass for it runs.</summary>
+    public IReadOnlyList<Guid> ToPark()
+    {
+        lock (_lock)
+        {
+            List<Guid>? list = null;
+            foreach (var (id, w) in _webhooks)
+                if (w.Troubled && !w.Parking && time.GetElapsedTime(w.ParkedAt) >= ParkEvery) (list ??= []).Add(id);
+            foreach (var id in list ?? []) _webhooks[id].Parking = true;
+            return list ?? [];
+        }
+    }
+
+    /// <summary>A pass over the webhook's due backlog (<see cref="ToPark"/>) is done; it parked <paramref name="parked"/>.</summary>
+    public void BacklogParked(Guid webhookId, int parked)
+    {
+        lock (_lock)
+        {
+            var w = Of(webhookId);
+            (w.Parking, w.ParkedAt) = (false, time.GetTimestamp());
+            if (parked > 0) w.Parked = true;
+            if (w.Done) _webhooks.Remove(webhookId);
+        }
     }
 
     /// <summary>
@@ -176,11 +208,19 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             }
     }
 
-    /// <summary>Room to let parked deliveries go: the share, less the attempts in flight and what was let go but not yet claimed.</summary>
+    /// <summary>Room to let parked deliveries go: <see cref="Room"/>, less what was let go but not yet claimed.</summary>
     private int LetGoRoom(Webhook w)
     {
         if (w.LetGo > 0 && time.GetElapsedTime(w.LetGoAt) > LetGoCounts) w.LetGo = 0;
-        return share - w.InFlight - w.LetGo;
+        return Room(w) - w.LetGo;
+    }
+
+    /// <summary>How many more attempts a troubled webhook may start now: its share, less those in flight, and for a failing one less those started this second.</summary>
+    private int Room(Webhook w)
+    {
+        var room = share - w.InFlight;
+        if (w.Failing && time.GetElapsedTime(w.SecondAt) < TimeSpan.FromSeconds(1)) room = Math.Min(room, share - w.StartedThisSecond);
+        return room;
     }
 
     private Webhook Of(Guid id) => _webhooks.TryGetValue(id, out var w) ? w : _webhooks[id] = new Webhook();

@@ -18,14 +18,18 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         string node, IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        var args = new { Until = now + lease, Token = token, Now = now, Max = max, node };
+        // A troubled webhook without room is passed by: its backlog, until parked, does not stand in front of the others.
+        var full = rooms?.Where(r => r.Value <= 0).Select(r => r.Key).ToList() ?? [];
+        object args = full.Count == 0
+            ? new { Until = now + lease, Token = token, Now = now, Max = max, node }
+            : new { Until = now + lease, Token = token, Now = now, Max = max, node, Full = D.Values(full) };
         // The pick is materialised first: inlined into the UPDATE, a planner that thinks the queue empty may rescan it per row
         // and lease more than @Max.
         var picked =
             $"""
              picked AS MATERIALIZED (
                SELECT q.delivery_id FROM delivery_queue q
-               WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
+               WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now){(full.Count == 0 ? "" : $" AND NOT ({D.In("q.webhook_id", "@Full")})")}
                ORDER BY q.due_at, q.delivery_id LIMIT @Max {D.SkipLocked})
              """;
         var leaseThem = $"UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node " +
@@ -55,6 +59,15 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         claimed = await _limits.ApplyAsync(wc, tx, claimed, now, lease, slackPacing);
         await write.CommitAsync(ct);
         return claimed;
+    }
+
+    public async Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var write = await db.BeginWriteAsync(ct, durable: false);
+        var parked = await write.Connection.ExecuteAsync(DeliveryLimits.ParkBacklog,
+            new { WebhookId = webhookId, Until = now + DeliveryLimits.CongestedFallback, Now = now }, write.Transaction);
+        await write.CommitAsync(ct);
+        return parked;
     }
 
     public async Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default)
@@ -148,7 +161,11 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
                  """, args, write.Transaction);
             await write.CommitAsync(ct);
         }
-        if (count > 0) db.Wake();
+        if (count > 0)
+        {
+            db.Wake();
+            db.Queued(count);
+        }
         return count;
     }
 

@@ -16,10 +16,17 @@ public interface IDeliveryStore
     /// Leases up to <paramref name="max"/> due deliveries whose lease is free or expired. Slack webhooks are paced: at
     /// most one delivery each per <paramref name="slackPacing"/>; the rest of a burst waits its turn. The lease records <paramref name="node"/>.
     /// What the claim takes for a webhook named in <paramref name="rooms"/> beyond its room (a troubled webhook's share on this node)
-    /// is parked instead, until <see cref="LetGoAsync"/> lets it go or <see cref="DeliveryLimits.CongestedFallback"/> passes.
+    /// is parked instead, until <see cref="LetGoAsync"/> lets it go or <see cref="DeliveryLimits.CongestedFallback"/> passes; a
+    /// webhook whose room is 0 is passed by.
     /// </summary>
     Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
         IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default);
+
+    /// <summary>
+    /// Parks the front of a troubled webhook's due backlog (<see cref="DeliveryLimits.ParkAtOnce"/> at most, the first due first),
+    /// so that claims no longer pass it by; how many it parked.
+    /// </summary>
+    Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Makes up to Count parked deliveries of each webhook due now, the oldest first; how many it let go of each.</summary>
     Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default);

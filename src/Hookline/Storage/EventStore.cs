@@ -75,7 +75,11 @@ public sealed class EventStore : IEventStore
             foreach (var request in group) request.Done.TrySetException(e); // nothing of the group was committed
             return null;
         }
-        if (results.Any(r => r.Deliveries > 0)) _db.Wake();
+        if (results.Sum(r => r.Deliveries) is > 0 and var queued)
+        {
+            _db.Wake();
+            _db.Queued(queued);
+        }
         return new Committed(group, results);
     }
 

@@ -54,6 +54,9 @@ public abstract class SqlDb
 
     /// <summary>Counts attempts recorded (each left its queue row or moved it): PostgreSQL vacuums the queue every few thousand.</summary>
     public virtual void Recorded(int attempts) { }
+
+    /// <summary>Counts deliveries queued: PostgreSQL analyses the queue when they outgrow what its statistics say.</summary>
+    public virtual void Queued(int deliveries) { }
 }
 
 /// <summary>An open write transaction; disposing it rolls back what was not committed and gives the connection back.</summary>

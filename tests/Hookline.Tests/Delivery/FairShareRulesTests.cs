@@ -52,14 +52,39 @@ public sealed class FairShareRulesTests
     }
 
     [Fact]
+    public void AFailingWebhookStartsAtMostItsShareOfAttemptsASecond()
+    {
+        for (var i = 0; i < FairShare.FailuresToTrouble; i++) _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // three started this second, over its share of two
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // a new second
+
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _); // fails at once: its slot is free again ...
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // ... but counts for this second
+        var last = _fair.Start(_a);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms());
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // one still in flight
+        Assert.True(_fair.Finish(last, succeeded: true, out _)); // a success, but a slow one: troubled still, failing no more
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // three started this second, but only in flight counts
+        Assert.True(_fair.Finish(_fair.Start(_a), succeeded: true, out _)); // in time: no longer troubled, no limit
+        Assert.Null(_fair.Rooms());
+    }
+
+    [Fact]
     public void ParkedDeliveriesAreLetGoAsRoomAppearsUntilNoneIsLeft()
     {
         var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(2, _fair.Sweep());
         var rooms = _fair.Rooms();
-        Assert.Equal(0, rooms![_a]); // the claim parks what it takes for it
+        Assert.Equal(0, rooms![_a]); // claims pass it by
         _fair.Claimed(rooms, []);
+        Assert.Equal([_a], _fair.ToPark()); // its backlog is parked apart
+        Assert.Empty(_fair.ToPark()); // one pass at a time
+        _fair.BacklogParked(_a, 5);
         Assert.Empty(_fair.ToLetGo()); // no room
 
         Assert.False(_fair.Finish(slow[0], succeeded: false, out var wake));
@@ -92,6 +117,28 @@ public sealed class FairShareRulesTests
     }
 
     [Fact]
+    public void ATroubledWebhooksBacklogIsLookedForAtMostOnceASecondAndOnlyWhileTroubled()
+    {
+        Assert.Empty(_fair.ToPark());
+        var slow = _fair.Start(_a);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        Assert.Equal([_a], _fair.ToPark());
+        _fair.BacklogParked(_a, 0); // nothing was due: nothing to let go
+        Assert.Empty(_fair.ToLetGo());
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Empty(_fair.ToPark());
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal([_a], _fair.ToPark());
+        _fair.BacklogParked(_a, 0);
+
+        _fair.Finish(slow, succeeded: false, out _);
+        Assert.True(_fair.Finish(_fair.Start(_a), succeeded: true, out _)); // in time: troubled no more
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Empty(_fair.ToPark());
+    }
+
+    [Fact]
     public void TheSlowLaneHoldsAtMostAsManyAttemptsAsThereAreSlots()
     {
         for (var i = 0; i < 6; i++) _fair.Start(i % 2 == 0 ? _a : _b);
@@ -106,7 +153,9 @@ public sealed class FairShareRulesTests
         var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
         _time.Advance(TimeSpan.FromSeconds(2));
         _fair.Sweep();
-        _fair.Claimed(_fair.Rooms(), []); // its room was none: what the claim took of it was parked
+        _fair.Claimed(_fair.Rooms(), []); // its room was none: claims passed it by, and its backlog was parked apart
+        _fair.ToPark();
+        _fair.BacklogParked(_a, 2);
         foreach (var a in slow) _fair.Finish(a, succeeded: false, out _);
         _fair.LetGo(_fair.ToLetGo(), [2]); // another node's claim took them, or none yet
         Assert.Empty(_fair.ToLetGo());

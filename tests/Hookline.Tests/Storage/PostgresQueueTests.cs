@@ -35,6 +35,27 @@ public sealed class PostgresQueueTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task QueuingAFewThousandDeliveriesAnalysesTheQueueSoThePlannerKnowsItsSize()
+    {
+        // Statistics taken while the queue was nearly empty made PostgreSQL reach a batch of results along the due index,
+        // all of it for each result, as if it were one page (see PostgresDb.Queued).
+        await _stores.Schema.MigrateAsync();
+        var (workspace, at) = (Guid.NewGuid(), DateTimeOffset.UtcNow);
+        await _stores.Tokens.EnsureWorkspaceAsync(workspace, "w");
+        await _stores.Webhooks.InsertAsync(new Webhook(Guid.NewGuid(), workspace, "h", "https://r.example/h", null, "task_added", true,
+            false, "none", null, "custom", null, at, Guid.NewGuid(), at, Guid.NewGuid()), Signing.NewSecret());
+        await _stores.Events.IngestAsync(Enumerable.Range(0, PostgresDb.VacuumAfter - 1)
+            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
+        await Task.Delay(500);
+        Assert.Equal(0, await _stores.Scalar<long>("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';"));
+
+        await _stores.Events.IngestAsync([new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)], null, 3, _ => "");
+        await Eventually.TrueAsync(async () => await _stores.Scalar<long>(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';") == 1, 10, "the queue to be analysed");
+        Assert.Equal(PostgresDb.VacuumAfter, (int)await _stores.Scalar<float>("SELECT reltuples FROM pg_class WHERE relname = 'delivery_queue';"));
+    }
+
+    [PostgresFact]
     public async Task OnlyTheQueuesOwnSessionsPlanWithoutSequentialScansSortsOrBitmapsAndNoSessionCompilesStatements()
     {
         // The queue's statistics are often wrong for the moment (see PostgresDb): with them, claims were planned as a scan of

@@ -492,7 +492,7 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WhatAClaimTakesBeyondATroubledWebhooksRoomIsParkedWithItsBacklogUntilLetGoTheOldestFirst()
+    public async Task WhatAClaimTakesBeyondATroubledWebhooksRoomIsParkedAndItsBacklogApartUntilLetGoTheOldestFirst()
     {
         await PublishAsync(5, T0); // five deliveries to the troubled webhook
         var other = _hook with { Id = Guid.NewGuid(), Name = "other" };
@@ -500,8 +500,10 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         await PublishAsync(3, T0); // three more to it, three to the other, all behind the first five
 
         var claimed = await _deliveries.ClaimAsync(4, T0, Lease, TimeSpan.FromSeconds(1), "n1", new Dictionary<Guid, int> { [_hook.Id] = 1 });
-        var went = Assert.Single(claimed); // its room was one: the oldest went, the three over it were parked, and its backlog with them
+        var went = Assert.Single(claimed); // its room was one: the oldest went, the three over it were parked
         Assert.Equal(_hook.Id, went.Target.Id);
+        Assert.Equal(4, await _deliveries.ParkAsync(_hook.Id, T0)); // and the rest of its due backlog apart
+        Assert.Equal(0, await _deliveries.ParkAsync(_hook.Id, T0));
         var rest = await Claim(10, T0.AddSeconds(10));
         Assert.Equal(3, rest.Count); // the other's three, no longer behind the troubled webhook's backlog
         Assert.All(rest, d => Assert.Equal(other.Id, d.Target.Id));
@@ -520,13 +522,32 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ATroubledWebhooksBacklogIsParkedAtMostTenThousandAtATime()
+    public async Task AClaimPassesByATroubledWebhookWithoutRoomAndLeavesItsDeliveriesAsTheyAre()
+    {
+        await PublishAsync(5, T0);
+        var other = _hook with { Id = Guid.NewGuid(), Name = "other" };
+        await _webhooks.InsertAsync(other, Signing.NewSecret());
+        await PublishAsync(2, T0); // two more to it, two to the other, behind the first five
+
+        var claimed = await _deliveries.ClaimAsync(10, T0, Lease, TimeSpan.FromSeconds(1), "n1", new Dictionary<Guid, int> { [_hook.Id] = 0 });
+        Assert.Equal(2, claimed.Count);
+        Assert.All(claimed, d => Assert.Equal(other.Id, d.Target.Id));
+        var mine = await Claim(10, T0); // nothing was parked or leased: due as before, for a claim that has room for it
+        Assert.Equal(7, mine.Count);
+        Assert.All(mine, d => Assert.Equal(_hook.Id, d.Target.Id));
+    }
+
+    [Fact]
+    public async Task ATroubledWebhooksBacklogIsParkedAThousandATimeAndLetGoAtMostTenThousandAtATime()
     {
         await PublishAsync(DeliveryLimits.AtOnce + 10, T0);
         Assert.Single(await _deliveries.ClaimAsync(4, T0, Lease, TimeSpan.FromSeconds(1), "n1", new Dictionary<Guid, int> { [_hook.Id] = 1 }));
-        Assert.Equal(6, (await Claim(100, T0.AddSeconds(1))).Count); // 1 went, 3 over its room and the next 10,000 parked: 6 left
+        var passes = new List<int>();
+        for (int n; (n = await _deliveries.ParkAsync(_hook.Id, T0)) > 0;) passes.Add(n);
+        Assert.Equal(Enumerable.Repeat(DeliveryLimits.ParkAtOnce, 10).Append(6), passes); // 1 went, 3 over its room parked by the claim
+        Assert.Empty(await Claim(100, T0.AddSeconds(1)));
         Assert.Equal(new[] { DeliveryLimits.AtOnce }, await _deliveries.LetGoAsync([(_hook.Id, DeliveryLimits.AtOnce)], T0.AddSeconds(2)));
-        Assert.Equal(new[] { 3 }, await _deliveries.LetGoAsync([(_hook.Id, DeliveryLimits.AtOnce)], T0.AddSeconds(2)));
+        Assert.Equal(new[] { 9 }, await _deliveries.LetGoAsync([(_hook.Id, DeliveryLimits.AtOnce)], T0.AddSeconds(2)));
     }
 
     [Theory]

@@ -28,6 +28,8 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
         return inner.ClaimAsync(max, now, lease, slackPacing, node, rooms, ct);
     }
 
+    public Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default) => inner.ParkAsync(webhookId, now, ct);
+
     public Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default) =>
         inner.LetGoAsync(parked, now, ct);
 
