@@ -57,7 +57,7 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>
     /// The most attempts in flight on this node for one troubled webhook (slow or failing); what a claim takes for it beyond
     /// that waits parked in the queue until its attempts finish. A receiver slower than <see cref="SlowAfter"/> gets this many
-    /// requests at once from a node.
+    /// requests at once from a node; one whose attempts keep failing also no more than this many a second.
     /// </summary>
     [Range(1, 10_000)] public int SlowShare { get; set; } = 64;
 
