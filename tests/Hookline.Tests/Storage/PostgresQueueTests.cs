@@ -15,11 +15,7 @@ public sealed class PostgresQueueTests : IDisposable
     [PostgresFact]
     public async Task RecordingAFewThousandAttemptsVacuumsTheQueueSoItsDeadRowsDoNotSlowTheClaim()
     {
-        await _stores.Schema.MigrateAsync();
-        var (workspace, at) = (Guid.NewGuid(), DateTimeOffset.UtcNow);
-        await _stores.Tokens.EnsureWorkspaceAsync(workspace, "w");
-        await _stores.Webhooks.InsertAsync(new Webhook(Guid.NewGuid(), workspace, "h", "https://r.example/h", null, "task_added", true,
-            false, "none", null, "custom", null, at, Guid.NewGuid(), at, Guid.NewGuid()), Signing.NewSecret());
+        var (workspace, at) = await WebhookAsync();
         await _stores.Events.IngestAsync(Enumerable.Range(0, PostgresDb.VacuumAfter)
             .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
         Assert.Equal(0, await Vacuums());
@@ -39,11 +35,7 @@ public sealed class PostgresQueueTests : IDisposable
     {
         // Statistics taken while the queue was nearly empty made PostgreSQL reach a batch of results along the due index,
         // all of it for each result, as if it were one page (see PostgresDb.Queued).
-        await _stores.Schema.MigrateAsync();
-        var (workspace, at) = (Guid.NewGuid(), DateTimeOffset.UtcNow);
-        await _stores.Tokens.EnsureWorkspaceAsync(workspace, "w");
-        await _stores.Webhooks.InsertAsync(new Webhook(Guid.NewGuid(), workspace, "h", "https://r.example/h", null, "task_added", true,
-            false, "none", null, "custom", null, at, Guid.NewGuid(), at, Guid.NewGuid()), Signing.NewSecret());
+        var (workspace, at) = await WebhookAsync();
         await _stores.Events.IngestAsync(Enumerable.Range(0, PostgresDb.VacuumAfter - 1)
             .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
         await Task.Delay(500);
@@ -106,6 +98,17 @@ public sealed class PostgresQueueTests : IDisposable
             await signal.WaitAsync(within, TimeProvider.System, CancellationToken.None);
             return clock.Elapsed < within * 0.9;
         }
+    }
+
+    /// <summary>A migrated database with one workspace and one webhook for task_added.</summary>
+    private async Task<(Guid Workspace, DateTimeOffset At)> WebhookAsync()
+    {
+        await _stores.Schema.MigrateAsync();
+        var (workspace, at) = (Guid.NewGuid(), DateTimeOffset.UtcNow);
+        await _stores.Tokens.EnsureWorkspaceAsync(workspace, "w");
+        await _stores.Webhooks.InsertAsync(new Webhook(Guid.NewGuid(), workspace, "h", "https://r.example/h", null, "task_added", true,
+            false, "none", null, "custom", null, at, Guid.NewGuid(), at, Guid.NewGuid()), Signing.NewSecret());
+        return (workspace, at);
     }
 
     private Task<long> Vacuums() =>
