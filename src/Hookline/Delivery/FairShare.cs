@@ -17,6 +17,9 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     /// <summary>Failed attempts in a row, here, that make a webhook troubled.</summary>
     public const int FailuresToTrouble = 3;
 
+    /// <summary>The window a failing webhook's attempts are counted in: at most its share of them in each.</summary>
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a troubled webhook's due backlog is looked for and parked.</summary>
     private static readonly TimeSpan ParkEvery = TimeSpan.FromSeconds(1);
 
@@ -70,7 +73,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             if (_live.Count == 1 && _busy.CurrentCount == 0) _busy.Release();
             var w = Of(webhookId);
             w.InFlight++;
-            if (time.GetElapsedTime(w.SecondAt) >= TimeSpan.FromSeconds(1)) (w.SecondAt, w.StartedThisSecond) = (time.GetTimestamp(), 0);
+            if (time.GetElapsedTime(w.SecondAt) >= RateWindow) (w.SecondAt, w.StartedThisSecond) = (time.GetTimestamp(), 0);
             w.StartedThisSecond++;
             if (w.LetGo > 0) w.LetGo--;
         }
@@ -219,7 +222,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     private int Room(Webhook w)
     {
         var room = share - w.InFlight;
-        if (w.Failing && time.GetElapsedTime(w.SecondAt) < TimeSpan.FromSeconds(1)) room = Math.Min(room, share - w.StartedThisSecond);
+        if (w.Failing && time.GetElapsedTime(w.SecondAt) < RateWindow) room = Math.Min(room, share - w.StartedThisSecond);
         return room;
     }
 

@@ -19,8 +19,8 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         // A troubled webhook without room is passed by: its backlog, until parked, does not stand in front of the others.
-        var full = rooms?.Where(r => r.Value <= 0).Select(r => r.Key).ToList() ?? [];
-        object args = full.Count == 0
+        var full = rooms?.Where(r => r.Value <= 0).Select(r => r.Key).ToList();
+        object args = full is not { Count: > 0 }
             ? new { Until = now + lease, Token = token, Now = now, Max = max, node }
             : new { Until = now + lease, Token = token, Now = now, Max = max, node, Full = D.Values(full) };
         // The pick is materialised first: inlined into the UPDATE, a planner that thinks the queue empty may rescan it per row
@@ -29,7 +29,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
             $"""
              picked AS MATERIALIZED (
                SELECT q.delivery_id FROM delivery_queue q
-               WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now){(full.Count == 0 ? "" : $" AND NOT ({D.In("q.webhook_id", "@Full")})")}
+               WHERE q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now){(full is not { Count: > 0 } ? "" : $" AND NOT ({D.In("q.webhook_id", "@Full")})")}
                ORDER BY q.due_at, q.delivery_id LIMIT @Max {D.SkipLocked})
              """;
         var leaseThem = $"UPDATE delivery_queue SET lease_until = @Until, lease_token = @Token, leased_by = @node " +
