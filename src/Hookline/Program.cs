@@ -3,6 +3,7 @@ using Hookline.Auth;
 using Hookline.Cli;
 using Hookline.Delivery;
 using Hookline.Events;
+using Hookline.Mcp;
 using Hookline.Portal;
 using Hookline.Security;
 using Hookline.Storage;
@@ -24,6 +25,7 @@ builder.Services.AddEvents();
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddOperations();
 builder.Services.AddPortal();
+builder.Services.AddHooklineMcp();
 builder.Services.AddHooklineMetrics();
 builder.Services.AddHooklineTracing(builder.Configuration);
 builder.AddHooklineLogging();
@@ -33,6 +35,7 @@ var started = false;
 builder.Logging.AddFilter((category, level) => started || level < LogLevel.Error || category != "Microsoft.Extensions.Hosting.Internal.Host");
 
 var app = builder.Build();
+InProcessApi.Use(app); // MCP tools are API requests made in process, through everything below
 app.UseErrorHandling();
 app.UsePortal();
 app.UseAuthentication();
@@ -44,6 +47,7 @@ if (app.Configuration.GetValue("Hookline:Node:Api", true))
     app.MapWebhooks().MapDeliveryActions();
     app.MapEvents();
     app.MapPortal();
+    app.MapHooklineMcp();
 }
 try
 {

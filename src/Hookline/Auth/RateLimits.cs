@@ -101,7 +101,8 @@ public static class RateLimitSetup
     /// <summary>Runs after authentication: limits every request made with a workspace token.</summary>
     public static IApplicationBuilder UseWorkspaceRateLimits(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.User.WorkspaceIdOrNull() is not { } workspace) { await next(http); return; }
+        // A request made in process (an MCP tool's) was counted as its caller's request to /mcp.
+        if (http.User.WorkspaceIdOrNull() is not { } workspace || http.Features.Get<InProcessApi.Request>() is not null) { await next(http); return; }
         var limiter = http.RequestServices.GetRequiredService<WorkspaceRateLimiter>();
         var decision = await limiter.AcquireAsync(workspace, http.RequestAborted);
         limiter.WriteHeaders(http.Response, decision);

@@ -12,7 +12,8 @@ public sealed class WebhookFormReader(ReceiverTypes receiverTypes)
 {
     public const string DefaultSlackLanguage = "en-GB";
 
-    private static readonly string[] Known =
+    /// <summary>The form's properties, as the API names them.</summary>
+    public static readonly IReadOnlyList<string> Properties =
         ["name", "uri", "language", "events", "isActive", "onlyTriggerForMainEntityChanges", "authenticationType", "authentication"];
 
     public sealed record Result(WebhookConfigForm? Form, string ReceiverType, IReadOnlyList<ValidationErrorResponse> Errors);
@@ -26,8 +27,8 @@ public sealed class WebhookFormReader(ReceiverTypes receiverTypes)
         var values = new Dictionary<string, JsonElement>();
         foreach (var property in root.EnumerateObject())
         {
-            var name = Known.FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase));
-            if (name is null) errors.Add(new(property.Name, $"'{property.Name}' is not a property of WebhookConfigForm. Known: {string.Join(", ", Known)}."));
+            var name = Properties.FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase));
+            if (name is null) errors.Add(new(property.Name, $"'{property.Name}' is not a property of WebhookConfigForm. Known: {string.Join(", ", Properties)}."));
             else if (!values.TryAdd(name, property.Value)) errors.Add(new(name, $"'{name}' is given more than once."));
         }
 
