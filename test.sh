@@ -19,14 +19,16 @@ if [ -z "$PGBIN" ]; then
   fi
   [ -n "$PGBIN" ] || { echo "test.sh: PostgreSQL is needed for the PostgreSQL tests: install it (Debian: sudo apt-get install postgresql)." >&2; exit 1; }
 fi
-# The README walk-through test (ReadmeWalkthroughTests) runs the README's curl and python3 commands as written.
-for tool in curl python3; do
+# The README walk-through test (ReadmeWalkthroughTests) runs the README's curl and python3 commands as written; the
+# Ed25519 signature tests verify with Node's crypto (node, Debian's nodejs package), code that is not Hookline's.
+for need in curl:curl python3:python3 node:nodejs; do
+  tool=${need%%:*} package=${need#*:}
   if ! command -v "$tool" >/dev/null; then
     if [ "$(id -u)" -eq 0 ]; then
-      echo "test.sh: installing Debian's $tool package for the README walk-through test"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+      echo "test.sh: installing Debian's $package package for the tests"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
     fi
-    command -v "$tool" >/dev/null || { echo "test.sh: $tool is needed for the README walk-through test: install it (Debian: sudo apt-get install $tool)." >&2; exit 1; }
+    command -v "$tool" >/dev/null || { echo "test.sh: $tool is needed by the tests: install it (Debian: sudo apt-get install $package)." >&2; exit 1; }
   fi
 done
 # The portal's browser tests drive Debian's Chromium (never a downloaded browser); without it they are skipped, saying so.

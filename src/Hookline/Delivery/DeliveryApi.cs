@@ -10,7 +10,14 @@ using Microsoft.Extensions.Options;
 
 namespace Hookline.Delivery;
 
-public sealed record WebhookSecret(string Key);
+/// <summary>
+/// What receivers verify signatures with: for <c>hmac-sha256</c> the shared secret (<c>whsec_…</c>), for <c>ed25519</c>
+/// the public key (<c>whpk_…</c>; the private key never leaves Hookline).
+/// </summary>
+public sealed record WebhookSecret(string Key, string Algorithm)
+{
+    public static WebhookSecret Of(string key) => new(key, Signing.AlgorithmOf(key));
+}
 
 public sealed record RedeliverResult(long DeliveryId);
 
@@ -27,7 +34,10 @@ public static class DeliveryApi
             .WithSummary("Returns the webhook's current signing secret (Standard Webhooks).").Produces<ErrorResponse>(404)
             .RequireAuthorization(Policies.ConfigWrite);
         group.MapPost("/{webhookId:guid}/secret/rotate", RotateSecretAsync).WithName("RotateWebhookSecret")
-            .WithSummary("Makes a new signing secret; the old one keeps signing alongside it for the grace period.").Produces<ErrorResponse>(404)
+            .WithSummary("Makes a new signing secret; the old one keeps signing alongside it for the grace period.")
+            .WithDescription("`algorithm`: `hmac-sha256` (Standard Webhooks v1, a shared whsec_ secret) or `ed25519` (v1a, a whpk_ public key); " +
+                "by default the current secret's. Switching keeps both signatures on every delivery during the grace period.")
+            .Produces<ErrorResponse>(400).Produces<ErrorResponse>(404)
             .RequireAuthorization(Policies.ConfigWrite);
         group.MapPost("/{webhookId:guid}/test", TestAsync).WithName("TestWebhook")
             .WithSummary("Sends a signed test event now and returns the receiver's answer.").Produces<ErrorResponse>(404)
@@ -44,14 +54,18 @@ public static class DeliveryApi
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> GetSecretAsync(
         Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>
         await commands.GetSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
-            ? TypedResults.Ok(new WebhookSecret(key))
+            ? TypedResults.Ok(WebhookSecret.Of(key))
             : ApiError.WebhookNotFound(http, webhookId);
 
     private static async Task<Results<Ok<WebhookSecret>, JsonHttpResult<ErrorResponse>>> RotateSecretAsync(
-        Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>
-        await commands.RotateSecretAsync(http.User.WorkspaceId(), webhookId, ct) is { } key
-            ? TypedResults.Ok(new WebhookSecret(key))
+        Guid webhookId, string? algorithm, HttpContext http, DeliveryCommands commands, CancellationToken ct)
+    {
+        if (algorithm is not null && !Signing.Algorithms.Contains(algorithm))
+            return ApiError.Validation(http, [new("algorithm", $"'algorithm' must be {string.Join(" or ", Signing.Algorithms.Select(a => $"'{a}'"))}.")]);
+        return await commands.RotateSecretAsync(http.User.WorkspaceId(), webhookId, algorithm, ct) is { } key
+            ? TypedResults.Ok(WebhookSecret.Of(key))
             : ApiError.WebhookNotFound(http, webhookId);
+    }
 
     private static async Task<Results<Ok<WebhookTestResult>, JsonHttpResult<ErrorResponse>>> TestAsync(
         Guid webhookId, HttpContext http, DeliveryCommands commands, CancellationToken ct) =>

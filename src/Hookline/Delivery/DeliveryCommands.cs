@@ -20,15 +20,27 @@ public sealed class DeliveryCommands(
     /// <summary>How long a rotated-out secret keeps signing beside the new one.</summary>
     public TimeSpan SecretGracePeriod => options.CurrentValue.SecretGracePeriod;
 
+    /// <summary>What receivers verify with (a <c>whsec_</c> secret, or a <c>whpk_</c> public key); null when there is no such webhook.</summary>
     public async Task<string?> GetSecretAsync(Guid workspaceId, Guid webhookId, CancellationToken ct) =>
-        await webhooks.GetSecretAsync(workspaceId, webhookId, ct) is { } key ? protector.Unprotect(key) : null;
+        await webhooks.GetSecretAsync(workspaceId, webhookId, ct) is { } key ? Signing.Shown(protector.Unprotect(key)) : null;
 
-    /// <summary>The new secret; null when there is no such webhook in the workspace.</summary>
-    public async Task<string?> RotateSecretAsync(Guid workspaceId, Guid webhookId, CancellationToken ct)
+    /// <summary>
+    /// Signs with a new secret of <paramref name="algorithm"/> (null: the current one's) from now on, the old one beside it for
+    /// the grace period; returns what receivers verify with, or null when there is no such webhook in the workspace.
+    /// </summary>
+    public async Task<string?> RotateSecretAsync(Guid workspaceId, Guid webhookId, string? algorithm, CancellationToken ct)
     {
-        var key = Signing.NewSecret();
+        if (algorithm is null)
+        {
+            if (await webhooks.GetSecretAsync(workspaceId, webhookId, ct) is not { } current) return null;
+            // Rotating is also the way out when the current secret cannot be read (a lost key ring): then a shared secret.
+            try { algorithm = Signing.AlgorithmOf(protector.Unprotect(current)); }
+            catch (SecretUnreadableException) { algorithm = Signing.Hmac; }
+        }
+        var key = Signing.NewSecret(algorithm);
         var now = time.GetUtcNowMs();
-        return await webhooks.RotateSecretAsync(workspaceId, webhookId, protector.Protect(key), now, now + SecretGracePeriod, ct) ? key : null;
+        return await webhooks.RotateSecretAsync(workspaceId, webhookId, protector.Protect(key), now, now + SecretGracePeriod, ct)
+            ? Signing.Shown(key) : null;
     }
 
     /// <summary>Sends a signed test event now and logs it; null when there is no such webhook in the workspace.</summary>

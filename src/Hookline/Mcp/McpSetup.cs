@@ -1,4 +1,5 @@
 using Hookline.Api;
+using Hookline.Auth;
 
 namespace Hookline.Mcp;
 
@@ -24,7 +25,7 @@ public static class McpSetup
         return services;
     }
 
-    /// <summary>Any valid token may connect; each tool then needs what its API endpoint needs.</summary>
+    /// <summary>A workspace's token may connect (an agent works in one workspace); each tool then needs what its API endpoint needs.</summary>
     public static IEndpointConventionBuilder MapHooklineMcp(this IEndpointRouteBuilder routes) =>
-        routes.MapMcp("/mcp").RequireAuthorization().ExcludeFromDescription();
+        routes.MapMcp("/mcp").RequireAuthorization(Policies.AnyWorkspaceToken).ExcludeFromDescription();
 }

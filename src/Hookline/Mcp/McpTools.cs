@@ -45,7 +45,7 @@ public static class McpTools
         "isMainEntityChange": { "type": "boolean", "description": "Whether the main entity changed (default true)." },
         "timestamp": { "type": "string", "format": "date-time", "description": "When it happened (default now)." },
         "traceId": { "type": "string", "description": "A trace id to carry into the deliveries (default this request's)." },
-        "workspaceId": { "type": "string", "format": "uuid", "description": "Only with a system token: the workspace to publish to. A workspace token publishes to its own." },
+        "workspaceId": { "type": "string", "format": "uuid", "description": "Optional: the token's own workspace (a token publishes to its own workspace only)." },
         "idempotencyKey": { "type": "string", "description": "Optional Idempotency-Key: the same event published again with the same key within 24 h returns the first result and publishes nothing; another event with a used key is refused." }
         """;
 
@@ -106,13 +106,16 @@ public static class McpTools
             """, ["webhookId", "since"], outward: true,
             run: c => c.SendAsync("POST", $"{Webhooks}/{c.Id("webhookId")}/recover", c.Query(("since", "since")))),
         Tool("get_signing_secret", "Get the signing secret",
-            "Returns the webhook's current signing secret (whsec_…), with which receivers verify the webhook-signature header (Standard Webhooks). Needs the admin permission.",
+            "Returns what receivers verify the webhook-signature header with (Standard Webhooks): the shared secret (whsec_…) of an hmac-sha256 webhook, or the public key (whpk_…) of an ed25519 one, and which it is. Needs the admin permission.",
             WebhookId, ["webhookId"], readOnly: true, needs: Permissions.Admin,
             run: c => c.SendAsync("GET", $"{Webhooks}/{c.Id("webhookId")}/secret")),
         Tool("rotate_signing_secret", "Rotate the signing secret",
-            "Makes a new signing secret and returns it; deliveries carry signatures with the old one too for the grace period, so receivers can switch without losing any. Needs the admin permission.",
-            WebhookId, ["webhookId"], destructive: true, needs: Permissions.Admin,
-            run: c => c.SendAsync("POST", $"{Webhooks}/{c.Id("webhookId")}/secret/rotate")),
+            "Makes a new signing secret and returns what receivers verify with; deliveries carry signatures with the old one too for the grace period, so receivers can switch without losing any. Also switches between shared-secret (hmac-sha256) and public-key (ed25519) signing. Needs the admin permission.",
+            $$"""
+            {{WebhookId}},
+            "algorithm": { "type": "string", "enum": ["hmac-sha256", "ed25519"], "description": "hmac-sha256: a shared whsec_ secret (signatures v1); ed25519: a whpk_ public key, the private key never leaves Hookline (signatures v1a). Default: the current one's." }
+            """, ["webhookId"], destructive: true, needs: Permissions.Admin,
+            run: c => c.SendAsync("POST", $"{Webhooks}/{c.Id("webhookId")}/secret/rotate", c.Query(("algorithm", "algorithm")))),
         Tool("publish_event", "Publish an event",
             "Publishes one event to the workspace: it is committed and then delivered to every webhook subscribed to its type. Needs the events:publish permission. Returns the event's id and how many deliveries it made.",
             EventFields, ["eventType"], outward: true,

@@ -351,6 +351,91 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.False(StandardWebhooksVerifier.Verify(old, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body, r.Header("webhook-signature"), DateTimeOffset.UtcNow));
     }
 
+    [NodeFact]
+    public async Task SwitchingToEd25519SignsWithBothKindsDuringTheGracePeriodAndNodeVerifiesTheKeysTheApiShows()
+    {
+        var hook = await HookAsync();
+        var old = await SecretAsync(hook.Id);
+        Assert.Equal(Signing.Hmac, old.GetProperty("algorithm").GetString());
+        var switched = await RotateAsync(hook.Id, "?algorithm=ed25519");
+        var first = switched.GetProperty("key").GetString()!;
+        Assert.Matches("^whpk_[A-Za-z0-9+/]{43}=$", first);
+        Assert.Equal(Signing.Ed25519, switched.GetProperty("algorithm").GetString());
+        Assert.Equal(first, (await SecretAsync(hook.Id)).GetProperty("key").GetString());
+
+        await _publisher.PublishAsync(TestEvents.Event());
+        await Eventually.TrueAsync(() => _receiver.Count == 1);
+        var r = _receiver.Requests[0];
+        Assert.Equal(["v1", "v1a"], r.Header("webhook-signature").Split(' ').Select(s => s[..s.IndexOf(',')]).Order());
+        Assert.True(StandardWebhooksVerifier.Verify(old.GetProperty("key").GetString()!, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body,
+            r.Header("webhook-signature"), DateTimeOffset.UtcNow));
+        Assert.True(await NodeEd25519.VerifyAsync(first, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body, r.Header("webhook-signature")));
+
+        // Rotating again keeps the kind: a second key pair, and both public keys verify while the first is in its grace period.
+        var second = (await RotateAsync(hook.Id, "")).GetProperty("key").GetString()!;
+        Assert.StartsWith("whpk_", second);
+        Assert.NotEqual(first, second);
+        await _publisher.PublishAsync(TestEvents.Event(entityId: "e2"));
+        await Eventually.TrueAsync(() => _receiver.Count == 2);
+        r = _receiver.Requests[1];
+        Assert.Equal(["v1", "v1a", "v1a"], r.Header("webhook-signature").Split(' ').Select(s => s[..s.IndexOf(',')]).Order());
+        foreach (var key in new[] { first, second })
+            Assert.True(await NodeEd25519.VerifyAsync(key, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body, r.Header("webhook-signature")));
+        Assert.False(await NodeEd25519.VerifyAsync(second, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body + " ", r.Header("webhook-signature")));
+    }
+
+    [NodeFact]
+    public async Task AnEd25519WebhookAloneSignsOnlyV1aAndCanSwitchBack()
+    {
+        _app.Dispose();
+        await StartAsync(TestEvents.FastDelivery(("Hookline:Delivery:SecretGracePeriod", "00:00:00")));
+        var hook = await HookAsync();
+        var publicKey = (await RotateAsync(hook.Id, "?algorithm=ed25519")).GetProperty("key").GetString()!;
+        await _publisher.PublishAsync(TestEvents.Event());
+        await Eventually.TrueAsync(() => _receiver.Count == 1);
+        var r = _receiver.Requests[0];
+        Assert.StartsWith("v1a,", Assert.Single(r.Header("webhook-signature").Split(' ')));
+        Assert.True(await NodeEd25519.VerifyAsync(publicKey, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body, r.Header("webhook-signature")));
+        var test = await _admin.PostAsync($"/api/v1/webhooks/{hook.Id}/test", null);
+        Assert.Equal(HttpStatusCode.OK, test.StatusCode);
+        var t = _receiver.Requests[1];
+        Assert.True(await NodeEd25519.VerifyAsync(publicKey, t.Header("webhook-id"), t.Header("webhook-timestamp"), t.Body, t.Header("webhook-signature")));
+
+        var back = await RotateAsync(hook.Id, "?algorithm=hmac-sha256");
+        Assert.StartsWith("whsec_", back.GetProperty("key").GetString());
+        await _publisher.PublishAsync(TestEvents.Event(entityId: "e2"));
+        await Eventually.TrueAsync(() => _receiver.Count == 3);
+        r = _receiver.Requests[2];
+        Assert.StartsWith("v1,", Assert.Single(r.Header("webhook-signature").Split(' ')));
+        Assert.True(StandardWebhooksVerifier.Verify(back.GetProperty("key").GetString()!, r.Header("webhook-id"), r.Header("webhook-timestamp"), r.Body,
+            r.Header("webhook-signature"), DateTimeOffset.UtcNow));
+    }
+
+    [Theory]
+    [InlineData("rsa")]
+    [InlineData("ED25519")]
+    [InlineData("")]
+    public async Task AnUnknownSigningAlgorithmIsRefusedAndChangesNothing(string algorithm)
+    {
+        var hook = await HookAsync();
+        var before = (await SecretAsync(hook.Id)).GetProperty("key").GetString();
+        var response = await _admin.PostAsync($"/api/v1/webhooks/{hook.Id}/secret/rotate?algorithm={algorithm}", null);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.ErrorAsync();
+        Assert.Equal("validation-failed", error.Code);
+        Assert.Equal("'algorithm' must be 'hmac-sha256' or 'ed25519'.", Assert.Single(error.ValidationErrors!).Message);
+        Assert.Equal(before, (await SecretAsync(hook.Id)).GetProperty("key").GetString());
+    }
+
+    private async Task<JsonElement> SecretAsync(Guid id) => await _admin.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}/secret");
+
+    private async Task<JsonElement> RotateAsync(Guid id, string query)
+    {
+        var response = await _admin.PostAsync($"/api/v1/webhooks/{id}/secret/rotate{query}", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     [Fact]
     public async Task LogsKeepTheFirst4KiBOfTheAnswerAndPage()
     {

@@ -48,4 +48,35 @@ public sealed class SigningTests
         Assert.Matches("^whsec_[A-Za-z0-9+/]{32}$", a);
         Assert.NotEqual(a, b);
     }
+
+    private static readonly JsonElement Ed25519Vector =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "contract", "ed25519-vector.json"))).RootElement;
+
+    [Fact]
+    public void Ed25519SignaturesMatchTheVectorMadeWithNode()
+    {
+        var v = Ed25519Vector;
+        var privateKey = v.GetProperty("privateKey").GetString()!;
+        Assert.Equal(v.GetProperty("signature").GetString(), Signing.Sign(privateKey, v.GetProperty("msgId").GetString()!,
+            v.GetProperty("timestamp").GetInt64(), Encoding.UTF8.GetBytes(v.GetProperty("payload").GetString()!)));
+        Assert.Equal(v.GetProperty("publicKey").GetString(), Signing.Shown(privateKey));
+        Assert.Equal((Signing.Ed25519, Signing.Ed25519), (Signing.AlgorithmOf(privateKey), Signing.AlgorithmOf(Signing.Shown(privateKey))));
+    }
+
+    [NodeFact]
+    public async Task NewEd25519KeysSignWhatNodeVerifiesAndNothingElse()
+    {
+        string a = Signing.NewSecret(Signing.Ed25519), b = Signing.NewSecret(Signing.Ed25519), hmac = Signing.NewSecret(Signing.Hmac);
+        Assert.Matches("^whsk_[A-Za-z0-9+/]{86}==$", a);
+        Assert.Matches("^whpk_[A-Za-z0-9+/]{43}=$", Signing.Shown(a));
+        Assert.Equal(hmac, Signing.Shown(hmac)); // a shared secret is what the receiver keeps
+        var body = "{\"entity\":\"ü\"}";
+        var header = Signing.Header([hmac, a, b], "msg_2", 1700000000, Encoding.UTF8.GetBytes(body));
+        Assert.Equal(["v1", "v1a", "v1a"], header.Split(' ').Select(s => s[..s.IndexOf(',')]));
+        Assert.True(await NodeEd25519.VerifyAsync(Signing.Shown(a), "msg_2", "1700000000", body, header));
+        Assert.True(await NodeEd25519.VerifyAsync(Signing.Shown(b), "msg_2", "1700000000", body, header));
+        Assert.False(await NodeEd25519.VerifyAsync(Signing.Shown(Signing.NewSecret(Signing.Ed25519)), "msg_2", "1700000000", body, header));
+        Assert.False(await NodeEd25519.VerifyAsync(Signing.Shown(a), "msg_2", "1700000000", body + " ", header));
+        Assert.False(await NodeEd25519.VerifyAsync(Signing.Shown(a), "msg_3", "1700000000", body, header));
+    }
 }

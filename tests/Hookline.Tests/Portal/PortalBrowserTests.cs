@@ -171,6 +171,20 @@ public abstract class PortalBrowserTests(PortalFixture f)
         Assert.StartsWith("whsec_", second);
         Assert.NotEqual(first, second);
         Assert.Contains("The old one signs beside it for", await TextAsync(page));
+        Assert.Equal("hmac-sha256", await page.InputValueAsync("#algorithm"));
+
+        // Switched to Ed25519, the page shows the public key to verify with, and how; rotating again keeps the kind.
+        await page.SelectOptionAsync("#algorithm", "ed25519");
+        await page.ClickAsync("#rotate");
+        var publicKey = await page.InnerTextAsync("#secret-value");
+        Assert.Matches("^whpk_[A-Za-z0-9+/]{43}=$", publicKey);
+        Assert.Contains("Check the signature with this public key.", await TextAsync(page));
+        Assert.Equal("ed25519", await page.InputValueAsync("#algorithm"));
+        await page.ClickAsync("#secret summary");
+        Assert.Contains("v1a,", await page.InnerTextAsync("#secret pre"));
+        await page.ClickAsync("#rotate");
+        Assert.StartsWith("whpk_", await page.InnerTextAsync("#secret-value"));
+        Assert.NotEqual(publicKey, await page.InnerTextAsync("#secret-value"));
 
         await page.ClickAsync("#toggle");
         await page.WaitForSelectorAsync("text=The webhook is paused: nothing is sent until it is resumed.");

@@ -62,6 +62,21 @@ public sealed partial class EndpointIsolationTests
                 new("POST", "/api/v1/events", $$"""{"workspaceId":"{{w.Alice}}","eventType":"task_added"}""", HttpStatusCode.BadRequest),
                 new("POST", "/api/v1/events", w.AliceEventBody, HttpStatusCode.Accepted, IsolationWorld.IdempotencyKey),
             ],
+            // An agent's tools are API requests made as its token: the same answers (tool errors inside a 200), the same isolation.
+            ["POST /mcp/"] =
+            [
+                new("POST", "/mcp", Mcp("get_webhook", new { webhookId = hook }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("update_webhook", new { webhookId = hook, name = "bob was here" }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("delete_webhook", new { webhookId = hook }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("list_webhooks", new { filterBy = $"name eq '{w.AliceHook.Name}'" }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("search_delivery_logs", new { webhookId = bobHook, filterBy = $"eventId eq guid'{w.AliceEvent}'" }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("redeliver", new { webhookId = hook, logId = w.AliceLog }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("send_test_event", new { webhookId = hook }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("recover_since", new { webhookId = failing, since = "2000-01-01T00:00:00Z" }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("get_signing_secret", new { webhookId = hook }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("rotate_signing_secret", new { webhookId = hook, algorithm = "ed25519" }), HttpStatusCode.OK),
+                new("POST", "/mcp", Mcp("publish_event", new { workspaceId = w.Alice, eventType = "task_added" }), HttpStatusCode.OK),
+            ],
             // Figures for every workspace at once: system tokens with metrics:read only, never a workspace token.
             ["* /metrics"] = [new("GET", "/metrics", null, HttpStatusCode.Unauthorized)],
             ["POST /api/v1/events/batch"] =
@@ -98,4 +113,7 @@ public sealed partial class EndpointIsolationTests
             ["GET /docs/favicon.svg"] = [new("GET", "/docs/favicon.svg", null, HttpStatusCode.OK)],
         };
     }
+
+    private static string Mcp(string tool, object arguments) => System.Text.Json.JsonSerializer.Serialize(
+        new { jsonrpc = "2.0", id = 1, method = "tools/call", @params = new { name = tool, arguments } });
 }

@@ -132,6 +132,7 @@ public sealed partial class EndpointIsolationTests : IAsyncLifetime
         var request = new HttpRequestMessage(new HttpMethod(probe.Method), probe.Path);
         if (probe.Body is not null) request.Content = Json.Body(probe.Body);
         if (probe.IdempotencyKey is not null) request.Headers.Add("Idempotency-Key", probe.IdempotencyKey);
+        if (probe.Path == "/mcp") request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream"); // Streamable HTTP asks for both
         var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode < 500, $"{probe.Method} {probe.Path}: {(int)response.StatusCode} {text}");

@@ -23,6 +23,8 @@ public sealed class WebhookModel(IWebhookStore store, WebhookCommands webhooks, 
     public bool MessageIsError { get; private set; }
     public string? Secret { get; private set; }
     public bool SecretIsNew { get; private set; }
+    /// <summary>How deliveries are signed now (the newest secret's kind), for those who may rotate it.</summary>
+    public string Algorithm { get; private set; } = Signing.Hmac;
     public WebhookTestResult? TestResult { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(Guid id, string? done, string? secret, [FromQuery] DeliveryFilter filter, CancellationToken ct)
@@ -59,10 +61,11 @@ public sealed class WebhookModel(IWebhookStore store, WebhookCommands webhooks, 
         return await ShowAsync(id, new(), ct);
     }
 
-    public async Task<IActionResult> OnPostRotateAsync(Guid id, CancellationToken ct)
+    public async Task<IActionResult> OnPostRotateAsync(Guid id, string? algorithm, CancellationToken ct)
     {
         if (RefuseUnlessWritable() is { } refused) return refused;
-        if (await deliveries.RotateSecretAsync(WorkspaceId, id, ct) is not { } key) return NotFound();
+        if (algorithm is not null && !Signing.Algorithms.Contains(algorithm)) return BadRequest();
+        if (await deliveries.RotateSecretAsync(WorkspaceId, id, algorithm, ct) is not { } key) return NotFound();
         (Secret, SecretIsNew) = (key, true);
         Message = t["A new secret signs from now on. The old one signs beside it for {0} more, so receivers can switch without missing a delivery.",
             Duration(deliveries.SecretGracePeriod)];
@@ -91,6 +94,7 @@ public sealed class WebhookModel(IWebhookStore store, WebhookCommands webhooks, 
         Filter = filter;
         var query = new ListQuery(filter.ToFilter(), WebhookFields.LogDefaultOrder, Math.Max(1, filter.Page ?? 1), PageSize);
         Logs = await store.ListLogsAsync(WorkspaceId, id, query, ct);
+        if (CanWrite && (Secret ?? await deliveries.GetSecretAsync(WorkspaceId, id, ct)) is { } key) Algorithm = Signing.AlgorithmOf(key);
         return Page();
     }
 
