@@ -66,8 +66,8 @@ status=0
 echo "=== all suites on SQLite (and the store suite on both) ==="
 dotnet test Hookline.slnx --nologo "$@" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-echo "=== API, delivery, Slack, fuzz, isolation, secrets and MCP suites on PostgreSQL ==="
-on_postgres="FullyQualifiedName~Hookline.Tests.Webhooks|FullyQualifiedName~Hookline.Tests.Auth|FullyQualifiedName~Hookline.Tests.Delivery.DeliveryTests|FullyQualifiedName~Hookline.Tests.Delivery.IdleWorkerTests|FullyQualifiedName~Hookline.Tests.Delivery.IngestTests|FullyQualifiedName~Hookline.Tests.Delivery.RetryTests|FullyQualifiedName~Hookline.Tests.Delivery.OperationalEventsTests|FullyQualifiedName~Hookline.Tests.Delivery.DeliveryPolicyTests|FullyQualifiedName~Hookline.Tests.Delivery.FairShareTests|FullyQualifiedName~Hookline.Tests.Slack.SlackDeliveryTests|FullyQualifiedName~Hookline.Tests.Fuzz|FullyQualifiedName~Hookline.Tests.Security.EndpointIsolationTests|FullyQualifiedName~Hookline.Tests.Secrets|FullyQualifiedName~Hookline.Tests.Mcp"
+echo "=== API, delivery, Slack, fuzz, isolation, secrets, MCP and chat delivery suites on PostgreSQL ==="
+on_postgres="FullyQualifiedName~Hookline.Tests.Webhooks|FullyQualifiedName~Hookline.Tests.Auth|FullyQualifiedName~Hookline.Tests.Delivery.DeliveryTests|FullyQualifiedName~Hookline.Tests.Delivery.IdleWorkerTests|FullyQualifiedName~Hookline.Tests.Delivery.IngestTests|FullyQualifiedName~Hookline.Tests.Delivery.RetryTests|FullyQualifiedName~Hookline.Tests.Delivery.OperationalEventsTests|FullyQualifiedName~Hookline.Tests.Delivery.DeliveryPolicyTests|FullyQualifiedName~Hookline.Tests.Delivery.FairShareTests|FullyQualifiedName~Hookline.Tests.Slack.SlackDeliveryTests|FullyQualifiedName~Hookline.Tests.Fuzz|FullyQualifiedName~Hookline.Tests.Security.EndpointIsolationTests|FullyQualifiedName~Hookline.Tests.Secrets|FullyQualifiedName~Hookline.Tests.Mcp|FullyQualifiedName~Hookline.Tests.Chat.ChatDeliveryTests"
 rest=()  # the caller's arguments, with a --filter of theirs folded into ours
 while [ $# -gt 0 ]; do
   if [ "$1" = "--filter" ] && [ $# -gt 1 ]; then on_postgres="($2)&($on_postgres)"; shift 2; else rest+=("$1"); shift; fi

@@ -12,6 +12,8 @@ public static class DeliverySetup
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<IDeliveryRenderer, CustomRenderer>();
         services.AddSingleton<IDeliveryRenderer, Slack.SlackRenderer>();
+        services.AddSingleton<IDeliveryRenderer, Teams.TeamsRenderer>();
+        services.AddSingleton<IDeliveryRenderer, Discord.DiscordRenderer>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<DeliveryCommands>();
         services.AddSingleton<OperationalEvents>();

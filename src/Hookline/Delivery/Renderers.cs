@@ -15,6 +15,9 @@ public interface IDeliveryRenderer
 
     /// <summary>Non-null when this answer means the receiver is gone for good: the webhook is paused at once, saying why.</summary>
     string? PauseReason(int statusCode, string? responseBody);
+
+    /// <summary>How long a 429 or 503 asks to wait, read from its body, when its <c>Retry-After</c> header says nothing.</summary>
+    TimeSpan? RetryAfter(string? responseBody) => null;
 }
 
 /// <summary>Custom receivers get awork's payload exactly as rendered at ingest, signed.</summary>

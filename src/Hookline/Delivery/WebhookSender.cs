@@ -63,7 +63,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
             var code = (int)response.StatusCode;
             var success = code is >= 200 and < 300;
             return (new SendOutcome(success, code, success ? null : Describe(response, body), body, Elapsed(clock),
-                code is 429 or 503 ? RetryAfter(response) : null, success ? null : renderer.PauseReason(code, body)), message);
+                code is 429 or 503 ? RetryAfter(response) ?? renderer.RetryAfter(body) : null, success ? null : renderer.PauseReason(code, body)), message);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -25,10 +25,10 @@ public static class McpTools
 
     private const string WebhookFields = """
         "name": { "type": "string", "maxLength": 200, "description": "A name people recognise, e.g. 'Ops alerts'." },
-        "uri": { "type": "string", "format": "uri", "description": "Where deliveries are POSTed: an absolute http(s) URI. A Slack incoming-webhook URI (hooks.slack.com) makes a Slack webhook that posts readable messages; any other URI gets awork-shaped JSON, signed (Standard Webhooks)." },
+        "uri": { "type": "string", "format": "uri", "description": "Where deliveries are POSTed: an absolute http(s) URI. A Slack (hooks.slack.com), Microsoft Teams (Workflows, Office connector) or Discord (discord.com/api/webhooks/…) URI makes a chat webhook that posts readable messages; any other URI gets awork-shaped JSON, signed (Standard Webhooks)." },
         "events": { "type": "string", "description": "Comma-separated event types to deliver, e.g. 'task_added,task_updated' (list_event_types gives the allowed ones for the receiver type)." },
         "isActive": { "type": "boolean", "description": "Whether deliveries are sent. false pauses the webhook and cancels what is queued for it." },
-        "language": { "type": ["string", "null"], "description": "Culture of Slack messages, e.g. 'en-GB' or 'de-DE' (Slack default en-GB; ignored for custom receivers)." },
+        "language": { "type": ["string", "null"], "description": "Culture of chat messages, e.g. 'en-GB' or 'de-DE' (default en-GB; ignored for custom receivers)." },
         "onlyTriggerForMainEntityChanges": { "type": "boolean", "description": "Deliver only events about the main entity, not about its sub-entities (default false)." },
         "authenticationType": { "type": "string", "enum": ["none", "header"], "description": "'header' sends the 'authentication' header with every delivery; 'none' sends none." },
         "authentication": { "type": ["string", "null"], "description": "With authenticationType 'header': 'Header-Name=value', e.g. 'X-Api-Key=s3cret'. Empty with 'none'." }
@@ -63,7 +63,7 @@ public static class McpTools
             "Returns one webhook's settings: its URI, events, receiver type, whether it is active, and why its last delivery failed.", WebhookId, ["webhookId"], readOnly: true,
             run: c => c.SendAsync("GET", $"{Webhooks}/{c.Id("webhookId")}")),
         Tool("create_webhook", "Create a webhook",
-            "Creates a webhook that delivers the chosen events to a URI. The receiver type is inferred from the URI (Slack incoming webhooks become 'slack'). Returns the webhook with its id.",
+            "Creates a webhook that delivers the chosen events to a URI. The receiver type is inferred from the URI (Slack, Teams and Discord webhooks become 'slack', 'teams', 'discord'). Returns the webhook with its id.",
             WebhookFields, ["name", "uri", "events", "isActive", "authenticationType"],
             run: c => c.SendAsync("POST", Webhooks, json: c.Body())),
         Tool("update_webhook", "Update a webhook",
@@ -73,11 +73,12 @@ public static class McpTools
             WebhookId, ["webhookId"], destructive: true, idempotent: true,
             run: c => c.SendAsync("DELETE", $"{Webhooks}/{c.Id("webhookId")}")),
         Tool("list_event_types", "List event types",
-            "Lists the event types a webhook can subscribe to: for custom receivers (awork's events and Hookline's operational ones, such as webhook_failing) or for Slack.",
+            "Lists the event types a webhook can subscribe to: for custom receivers (awork's events and Hookline's operational ones, such as webhook_failing) or for chat receivers (Slack, Microsoft Teams, Discord), which get a message for people.",
             """
-            "receiverType": { "type": "string", "enum": ["custom", "slack"], "description": "Which receivers' list (default custom)." }
+            "receiverType": { "type": "string", "enum": ["custom", "slack", "teams", "discord"], "description": "Which receivers' list (default custom)." }
             """, [], readOnly: true,
-            run: c => c.SendAsync("GET", c.Text("receiverType") is "slack" ? $"{Webhooks}/eventtypes/slack" : $"{Webhooks}/eventtypes")),
+            run: c => c.SendAsync("GET", c.Text("receiverType") is "slack" or "teams" or "discord"
+                ? $"{Webhooks}/eventtypes/{c.Text("receiverType")}" : $"{Webhooks}/eventtypes")),
         Tool("search_delivery_logs", "Search delivery logs",
             "Lists a webhook's delivery attempts, newest first: event, attempt number, the receiver's status code and answer, duration, whether it succeeded. Use it to find out why deliveries fail.",
             $$"""

@@ -19,11 +19,11 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// <summary>How long a parked delivery waits at most: should a result never come (a node died), it is tried again then.</summary>
     public static readonly TimeSpan ParkedFallback = TimeSpan.FromMinutes(1);
 
-    /// <summary>The time between two deliveries of the webhook, when it has a rate: Slack's pace or its policy's, the slower.</summary>
+    /// <summary>The time between two deliveries of the webhook, when it has a rate: a chat service's pace or its policy's, the slower.</summary>
     public static TimeSpan? Interval(WebhookTarget t, TimeSpan slackPacing)
     {
         TimeSpan? policy = t.Policy.MaxPerSecond is { } n ? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / n) : null;
-        TimeSpan? slack = t.ReceiverType == DeliveryStore.PacedReceiverType && slackPacing > TimeSpan.Zero ? slackPacing : null;
+        TimeSpan? slack = DeliveryStore.IsPaced(t.ReceiverType) && slackPacing > TimeSpan.Zero ? slackPacing : null;
         return policy is null ? slack : slack is null || policy > slack ? policy : slack;
     }
 
@@ -97,7 +97,7 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// over any longer time); Slack's pace none.
     /// </summary>
     private static TimeSpan Burst(WebhookTarget t, TimeSpan interval, TimeSpan slackPacing) =>
-        t.ReceiverType == DeliveryStore.PacedReceiverType && slackPacing > TimeSpan.Zero || interval >= TimeSpan.FromSeconds(1)
+        DeliveryStore.IsPaced(t.ReceiverType) && slackPacing > TimeSpan.Zero || interval >= TimeSpan.FromSeconds(1)
             ? TimeSpan.Zero
             : TimeSpan.FromSeconds(1) - interval;
 

@@ -9,8 +9,8 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
 
     private const int PruneBatch = 5000;
 
-    /// <summary>The receiver type whose webhooks are paced (Slack takes about one message a second per webhook).</summary>
-    public const string PacedReceiverType = "slack";
+    /// <summary>The receiver types whose webhooks are paced: chat services (Slack takes about one message a second per webhook).</summary>
+    public static bool IsPaced(string receiverType) => receiverType is "slack" or "teams" or "discord";
 
     private SqlDialect D => db.Dialect;
 

@@ -38,5 +38,6 @@ public static class EventTypes
         "user_added", .. Operational,
     ];
 
-    public static IReadOnlyList<string> For(string receiverType) => receiverType == ReceiverTypes.Slack ? Slack : Custom;
+    /// <summary>A receiver type's catalogue: chat receivers (Slack, Teams, Discord) get the events that read well as a message.</summary>
+    public static IReadOnlyList<string> For(string receiverType) => ReceiverTypes.IsChat(receiverType) ? Slack : Custom;
 }

@@ -44,7 +44,7 @@ public sealed class WebhookFormReader(ReceiverTypes receiverTypes)
 
         var uri = WebhookRules.CheckUri(uriText, errors);
         var receiverType = uri is null ? ReceiverTypes.Custom : receiverTypes.Infer(uri);
-        language = WebhookRules.CheckLanguage(language, errors) ?? (receiverType == ReceiverTypes.Slack ? DefaultSlackLanguage : null);
+        language = WebhookRules.CheckLanguage(language, errors) ?? (ReceiverTypes.IsChat(receiverType) ? DefaultSlackLanguage : null);
         events = WebhookRules.CheckEvents(events, receiverType, errors);
         authType = WebhookRules.CheckAuthenticationType(authType, errors);
         authentication = WebhookRules.CheckAuthentication(authType, authentication, errors);
@@ -142,7 +142,7 @@ public static class WebhookRules
         var unknown = names.Where(n => !catalogue.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
         if (unknown.Count > 0)
         {
-            var list = receiverType == ReceiverTypes.Slack ? "/api/v1/webhooks/eventtypes/slack" : "/api/v1/webhooks/eventtypes";
+            var list = ReceiverTypes.IsChat(receiverType) ? $"/api/v1/webhooks/eventtypes/{receiverType}" : "/api/v1/webhooks/eventtypes";
             errors.Add(new("events", $"Unknown event(s) for a {receiverType} webhook: {string.Join(", ", unknown)}. The allowed events are listed at {list}."));
             return null;
         }

@@ -11,6 +11,8 @@ public static class WebhooksApi
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section);
+        services.AddOptions<TeamsOptions>().BindConfiguration(TeamsOptions.Section);
+        services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section);
         services.AddSingleton<ReceiverTypes>();
         services.AddSingleton<WebhookFormReader>();
         services.AddSingleton<WebhookCommands>();
@@ -30,6 +32,10 @@ public static class WebhooksApi
             .WithSummary("Returns all available event types.").RequireAuthorization(Policies.AnyWorkspaceToken);
         group.MapGet("/eventtypes/slack", () => TypedResults.Ok(EventTypes.Slack)).WithName("GetSlackEventTypes")
             .WithSummary("Returns all available event types for Slack webhooks.").RequireAuthorization(Policies.AnyWorkspaceToken);
+        group.MapGet("/eventtypes/teams", () => TypedResults.Ok(EventTypes.For(ReceiverTypes.Teams))).WithName("GetTeamsEventTypes")
+            .WithSummary("Returns all available event types for Microsoft Teams webhooks.").RequireAuthorization(Policies.AnyWorkspaceToken);
+        group.MapGet("/eventtypes/discord", () => TypedResults.Ok(EventTypes.For(ReceiverTypes.Discord))).WithName("GetDiscordEventTypes")
+            .WithSummary("Returns all available event types for Discord webhooks.").RequireAuthorization(Policies.AnyWorkspaceToken);
         group.MapGet("/{webhookId:guid}", GetAsync).WithName("GetWebhook").WithSummary("Returns the webhook with the specified id.")
             .Produces<ErrorResponse>(404).RequireAuthorization(Policies.ConfigRead);
         group.MapPut("/{webhookId:guid}", UpdateAsync).WithName("PutWebhook").WithSummary("Updates the webhook with the specified id.")

@@ -29,6 +29,8 @@ public sealed partial class EndpointIsolationTests
             ],
             ["GET /api/v1/webhooks/eventtypes"] = [new("GET", $"{h}/eventtypes", null, HttpStatusCode.OK)],
             ["GET /api/v1/webhooks/eventtypes/slack"] = [new("GET", $"{h}/eventtypes/slack", null, HttpStatusCode.OK)],
+            ["GET /api/v1/webhooks/eventtypes/teams"] = [new("GET", $"{h}/eventtypes/teams", null, HttpStatusCode.OK)],
+            ["GET /api/v1/webhooks/eventtypes/discord"] = [new("GET", $"{h}/eventtypes/discord", null, HttpStatusCode.OK)],
             ["GET /api/v1/webhooks/{webhookId:guid}"] = [new("GET", $"{h}/{hook}", null, HttpStatusCode.NotFound)],
             ["PUT /api/v1/webhooks/{webhookId:guid}"] =
                 [new("PUT", $"{h}/{hook}", form, HttpStatusCode.NotFound), new("PUT", $"{h}/{failing}", "{}", HttpStatusCode.NotFound)],

@@ -123,11 +123,11 @@ public sealed partial class BlockKitTests
     [Fact]
     public void ShorteningNeverCutsAnEscapeOrAnEmoji()
     {
-        Assert.Equal("&amp;&amp;…", Hookline.Delivery.Slack.Mrkdwn.Escape(new string('&', 10), 13));
-        Assert.Equal("a🚀…", Hookline.Delivery.Slack.Mrkdwn.Escape("a🚀🚀🚀", 5));
-        Assert.Equal("ab👩‍💻…", Hookline.Delivery.Slack.Mrkdwn.Escape("ab👩‍💻👩‍💻", 9));
-        Assert.Equal("x&amp;…", Hookline.Delivery.Slack.Mrkdwn.Fit("x&amp;&amp;&lt;", 10));
-        Assert.Equal("x…", Hookline.Delivery.Slack.Mrkdwn.Fit("x&amp;&amp;&lt;", 5));
+        Assert.Equal("&amp;&amp;…", Hookline.Delivery.Slack.SlackMarkup.Instance.Escape(new string('&', 10), 13));
+        Assert.Equal("a🚀…", Hookline.Delivery.Slack.SlackMarkup.Instance.Escape("a🚀🚀🚀", 5));
+        Assert.Equal("ab👩‍💻…", Hookline.Delivery.Slack.SlackMarkup.Instance.Escape("ab👩‍💻👩‍💻", 9));
+        Assert.Equal("x&amp;…", Hookline.Delivery.Slack.SlackMarkup.Instance.Fit("x&amp;&amp;&lt;", 10));
+        Assert.Equal("x…", Hookline.Delivery.Slack.SlackMarkup.Instance.Fit("x&amp;&amp;&lt;", 5));
     }
 
     public static TheoryData<string> MalformedPayloads() =>

@@ -120,7 +120,7 @@ public sealed class SlackRendererTests
     [Fact]
     public void TheGermanResourcesHaveEveryEnglishText()
     {
-        var messages = new ResourceManager("Hookline.Delivery.Slack.SlackMessages", typeof(SlackRenderer).Assembly);
+        var messages = new ResourceManager("Hookline.Delivery.Chat.ChatMessages", typeof(SlackRenderer).Assembly);
         var english = Keys(messages.GetResourceSet(CultureInfo.InvariantCulture, createIfNotExists: true, tryParents: false));
         var german = Keys(messages.GetResourceSet(CultureInfo.GetCultureInfo("de"), createIfNotExists: true, tryParents: false));
         Assert.Contains("TaskStatusChanged", english);

@@ -45,6 +45,17 @@ public sealed class WebhookCrudTests : IDisposable
     [InlineData("https://HOOKS.SLACK.COM/services/T0/B0/xyz", "slack")]
     [InlineData("https://hooks.slack.com.evil.example/services", "custom")]
     [InlineData("https://example.com/slack", "custom")]
+    [InlineData("https://acme.webhook.office.com/webhookb2/1@2/IncomingWebhook/3/4", "teams")]
+    [InlineData("https://outlook.office.com/webhook/1@2/IncomingWebhook/3/4", "teams")]
+    [InlineData("https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=x", "teams")]
+    [InlineData("https://default1a2b.3c.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke", "teams")]
+    [InlineData("https://webhook.office.com.evil.example/webhookb2/x", "custom")]
+    [InlineData("https://webhook.office.com/webhookb2/x", "custom")]
+    [InlineData("https://discord.com/api/webhooks/123/tok", "discord")]
+    [InlineData("https://discordapp.com/api/webhooks/123/tok", "discord")]
+    [InlineData("https://DISCORD.com/API/Webhooks/123/tok", "discord")]
+    [InlineData("https://discord.com/channels/123", "custom")]
+    [InlineData("https://evil.example/api/webhooks/123/tok", "custom")]
     public async Task ReceiverTypeIsInferredFromTheUriHost(string uri, string expected)
     {
         var client = await _app.AdminAsync(_workspace);
@@ -161,5 +172,35 @@ public sealed class WebhookCrudTests : IDisposable
         var error = await response.ErrorAsync();
         Assert.Equal("events", Assert.Single(error.ValidationErrors!).Property);
         Assert.Contains("task_updated", error.ValidationErrors![0].Message);
+    }
+
+    [Theory]
+    [InlineData("teams", "https://acme.webhook.office.com/webhookb2/x")]
+    [InlineData("discord", "https://discord.com/api/webhooks/1/x")]
+    public async Task TeamsAndDiscordHaveTheChatCatalogueAndItsLanguageDefault(string receiver, string uri)
+    {
+        var client = await _app.AdminAsync(_workspace);
+        var catalogue = await client.ListAsync<string>($"/api/v1/webhooks/eventtypes/{receiver}");
+        Assert.Equal(await client.ListAsync<string>("/api/v1/webhooks/eventtypes/slack"), catalogue);
+        var created = await client.CreateWebhookAsync(Json.Form(uri: uri, events: "task_added,webhook_failing"));
+        Assert.Equal((receiver, "en-GB"), (created.ReceiverType, created.Language));
+
+        var response = await client.PostAsJsonAsync("/api/v1/webhooks", Json.Form(uri: uri, events: "task_added,task_updated"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = Assert.Single((await response.ErrorAsync()).ValidationErrors!);
+        Assert.Equal("events", error.Property);
+        Assert.Contains("task_updated", error.Message);
+        Assert.Contains($"/api/v1/webhooks/eventtypes/{receiver}", error.Message);
+    }
+
+    [Fact]
+    public async Task ChatHostListsAreConfigurable()
+    {
+        using var app = new HooklineFactory(new() { ["Hookline:Teams:Hosts:0"] = "*.teams.internal.example", ["Hookline:Discord:Hosts:0"] = "chat.internal.example" });
+        var client = await app.AdminAsync(_workspace);
+        Assert.Equal("teams", (await client.CreateWebhookAsync(Json.Form(uri: "https://a.teams.internal.example/hook"))).ReceiverType);
+        Assert.Equal("custom", (await client.CreateWebhookAsync(Json.Form(uri: "https://acme.webhook.office.com/webhookb2/x"))).ReceiverType);
+        Assert.Equal("discord", (await client.CreateWebhookAsync(Json.Form(uri: "https://chat.internal.example/api/webhooks/1/x"))).ReceiverType);
+        Assert.Equal("custom", (await client.CreateWebhookAsync(Json.Form(uri: "https://discord.com/api/webhooks/1/x"))).ReceiverType);
     }
 }

@@ -22,7 +22,7 @@ internal sealed record SlackMessage(string Text, string Sentence, string? Detail
         using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
-            w.WriteString("text", Mrkdwn.Fit(Text, MaxText));
+            w.WriteString("text", SlackMarkup.Instance.Fit(Text, MaxText));
             w.WriteStartArray("blocks");
             Section(w, Sentence);
             if (Detail is not null) Section(w, Detail);
@@ -58,7 +58,7 @@ internal sealed record SlackMessage(string Text, string Sentence, string? Detail
     {
         w.WriteStartObject();
         w.WriteString("type", "mrkdwn");
-        w.WriteString("text", Mrkdwn.Fit(text, MaxText));
+        w.WriteString("text", SlackMarkup.Instance.Fit(text, MaxText));
         w.WriteBoolean("verbatim", true);
         w.WriteEndObject();
     }

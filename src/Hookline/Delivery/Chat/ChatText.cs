@@ -1,22 +1,22 @@
 using System.Globalization;
 using System.Resources;
 
-namespace Hookline.Delivery.Slack;
+namespace Hookline.Delivery.Chat;
 
 /// <summary>
-/// The words of a Slack message in the webhook's language, from SlackMessages.resx (English) and SlackMessages.de.resx.
+/// The words of a chat message in the webhook's language, from ChatMessages.resx (English) and ChatMessages.de.resx.
 /// Any <c>de-*</c> culture reads German, any <c>en-*</c> English, each with its own dates; everything else, and no
 /// language, is en-GB throughout, so an unsupported language never mixes English words with foreign dates.
 /// </summary>
-internal sealed class SlackText
+internal sealed class ChatText
 {
-    private static readonly ResourceManager Messages = new("Hookline.Delivery.Slack.SlackMessages", typeof(SlackRenderer).Assembly);
+    private static readonly ResourceManager Messages = new("Hookline.Delivery.Chat.ChatMessages", typeof(ChatText).Assembly);
     private static readonly CultureInfo Fallback = CultureInfo.GetCultureInfo("en-GB");
     private static readonly string[] Supported = ["en", "de"];
 
     private readonly string _longDate;
 
-    private SlackText(CultureInfo culture)
+    private ChatText(CultureInfo culture)
     {
         Culture = culture;
         _longDate = WithoutWeekday(culture.DateTimeFormat.LongDatePattern);
@@ -24,7 +24,7 @@ internal sealed class SlackText
 
     public CultureInfo Culture { get; }
 
-    public static SlackText For(string? language) => new(CultureFor(language));
+    public static ChatText For(string? language) => new(CultureFor(language));
 
     private static CultureInfo CultureFor(string? language)
     {
@@ -41,7 +41,7 @@ internal sealed class SlackText
     }
 
     public string this[string key] =>
-        Messages.GetString(key, Culture) ?? throw new InvalidOperationException($"SlackMessages.resx has no '{key}'.");
+        Messages.GetString(key, Culture) ?? throw new InvalidOperationException($"ChatMessages.resx has no '{key}'.");
 
     /// <summary>The localized name of an awork entity type ("task" → "Task" / "Aufgabe"), or null for types it does not know.</summary>
     public string? EntityTypeName(string entityType) =>

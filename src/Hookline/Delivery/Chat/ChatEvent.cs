@@ -1,17 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Hookline.Delivery.Slack;
+namespace Hookline.Delivery.Chat;
 
 /// <summary>
-/// What a Slack message says about an awork payload, read best-effort. Producers send entities of every shape, so a
+/// What a chat message (Slack, Teams, Discord) says about an awork payload, read best-effort. Producers send entities of every shape, so a
 /// missing or odd value gives null here, never an exception; the renderer puts plain words in its place.
 /// </summary>
-internal sealed class SlackEvent
+internal sealed class ChatEvent
 {
     private readonly JsonElement _entity, _triggeredBy, _changes;
 
-    private SlackEvent(string eventType, JsonElement root)
+    private ChatEvent(string eventType, JsonElement root)
     {
         EventType = eventType;
         _entity = Get(root, "entity");
@@ -26,16 +26,16 @@ internal sealed class SlackEvent
     }
 
     /// <summary>Reads <paramref name="payload"/>; text that is not JSON reads as an event with nothing in it.</summary>
-    public static SlackEvent Parse(string eventType, string payload)
+    public static ChatEvent Parse(string eventType, string payload)
     {
         try
         {
             using var document = JsonDocument.Parse(payload);
-            return new SlackEvent(eventType, document.RootElement.Clone());
+            return new ChatEvent(eventType, document.RootElement.Clone());
         }
         catch (JsonException)
         {
-            return new SlackEvent(eventType, default);
+            return new ChatEvent(eventType, default);
         }
     }
 
@@ -107,15 +107,9 @@ internal sealed class SlackEvent
         }
     }
 
-    /// <summary>An absolute http(s) <c>entityLink</c>, escaped for <c>&lt;url|text&gt;</c>; anything else is not linked.</summary>
-    public string? LinkUrl()
-    {
-        if (EntityLink is null || !Uri.TryCreate(EntityLink, UriKind.Absolute, out var uri)) return null;
-        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) return null;
-        var url = uri.AbsoluteUri.Replace("|", "%7C").Replace(" ", "%20");
-        var escaped = Mrkdwn.Escape(url);
-        return escaped.Length <= 1500 && !escaped.Any(char.IsControl) ? escaped : null;
-    }
+    /// <summary>An absolute http(s) <c>entityLink</c>, or null; each chat's markup writes it its own way (<see cref="ChatMarkup.Url"/>).</summary>
+    public Uri? Link => EntityLink is not null && Uri.TryCreate(EntityLink, UriKind.Absolute, out var uri) &&
+        (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri : null;
 
     private static string? Person(JsonElement e) => e.ValueKind == JsonValueKind.String ? Text(e) : FullName(e) ?? Text(e, "name");
 
