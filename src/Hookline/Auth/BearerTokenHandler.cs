@@ -53,7 +53,15 @@ public sealed class BearerTokenHandler(
         if (token.LastUsedOn > now - TouchEvery) return;
         if (LastTouched.TryGetValue(token.Id, out var last) && last > now - TouchEvery) return;
         LastTouched[token.Id] = now;
-        await store.TouchAsync(token.Id, now, Context.RequestAborted);
+        try
+        {
+            await store.TouchAsync(token.Id, now, Context.RequestAborted);
+        }
+        catch (Exception e) when (!Context.RequestAborted.IsCancellationRequested)
+        {
+            // Best effort: a read must not fail because the disk cannot take this note (it is tried again a minute later).
+            Logger.LogWarning("Token {TokenId} was used, but its last use could not be recorded: {Reason}", token.Id, e.Message);
+        }
     }
 }
 

@@ -56,7 +56,7 @@ public sealed class DiskTroubleTests(ITestOutputHelper output)
         private readonly ConcurrentBag<string> _accepted = [], _refused = [];
         private Receiver _receiver = null!;
         private DiskHookline _app = null!;
-        private HttpClient _admin = null!, _publisher = null!;
+        private HttpClient _admin = null!, _publisher = null!, _reader = null!;
         private Guid _webhook;
         private string _database = "";
         private ITestOutputHelper _output = null!;
@@ -73,6 +73,8 @@ public sealed class DiskTroubleTests(ITestOutputHelper output)
             var workspace = Guid.NewGuid();
             run._admin = await run._app.ClientAsync(workspace, Permissions.Admin);
             run._publisher = await run._app.ClientAsync(workspace, Permissions.EventsPublish);
+            // Used first during the fault: authenticating it wants to note its last use, a write the disk cannot take.
+            run._reader = await run._app.ClientAsync(workspace, Permissions.ConfigRead);
             run._webhook = (await run._admin.CreateWebhookAsync(Json.Form(uri: run._receiver.Url))).Id;
             return run;
         }
@@ -94,6 +96,13 @@ public sealed class DiskTroubleTests(ITestOutputHelper output)
             Assert.True(_refused.Count > refusedBefore, "the fault must refuse events for this test to mean anything");
             var create = await _admin.PostAsJsonAsync("/api/v1/webhooks", Json.Form(uri: _receiver.Url + "/new", events: "project_added"));
             var update = await _admin.PutAsJsonAsync($"/api/v1/webhooks/{_webhook}", Json.Form(uri: _receiver.Url, name: "Renamed"));
+            // On a full disk reads still answer: the token's last use is noted on a best-effort basis. (A read-only remount
+            // stops reads too: SQLite cannot open its WAL index there, "unable to open database file".)
+            if (!everything)
+            {
+                var read = await _reader.GetAsync("/api/v1/webhooks");
+                Assert.True(read.StatusCode == HttpStatusCode.OK, $"GET during the fault: {(int)read.StatusCode} {await read.Content.ReadAsStringAsync()}");
+            }
             if (everything)
             {
                 await AssertServiceUnavailableAsync(create);
