@@ -21,7 +21,7 @@ if [ -z "$PGBIN" ]; then
 fi
 # The README walk-through test (ReadmeWalkthroughTests) runs the README's curl and python3 commands as written; the
 # Ed25519 signature tests verify with Node's crypto (node, Debian's nodejs package), code that is not Hookline's.
-for need in curl:curl python3:python3 node:nodejs; do
+for need in curl:curl python3:python3 node:nodejs npm:npm; do
   tool=${need%%:*} package=${need#*:}
   if ! command -v "$tool" >/dev/null; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -39,6 +39,15 @@ if ! command -v chromium >/dev/null && [ -z "${HOOKLINE_TEST_CHROMIUM:-}" ]; the
   fi
   command -v chromium >/dev/null || { echo "test.sh: chromium is needed for the portal's browser tests: install it (Debian: sudo apt-get install chromium)." >&2; exit 1; }
 fi
+# The OpenAPI lint test (OpenApiLintTests) runs Redocly's CLI, installed once from npm into a cache folder.
+REDOCLY_VERSION=2.77.0
+REDOCLY_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/hookline-tools/redocly-$REDOCLY_VERSION"
+if [ ! -x "$REDOCLY_DIR/node_modules/.bin/redocly" ]; then
+  echo "test.sh: installing @redocly/cli $REDOCLY_VERSION with npm for the OpenAPI lint test"
+  npm install --prefix "$REDOCLY_DIR" --no-audit --no-fund --loglevel=error "@redocly/cli@$REDOCLY_VERSION" >/dev/null \
+    || { echo "test.sh: npm could not install @redocly/cli (the OpenAPI lint test needs it)." >&2; exit 1; }
+fi
+export HOOKLINE_TEST_REDOCLY="$REDOCLY_DIR/node_modules/.bin/redocly"
 # Debian starts a cluster of its own on install; ours is separate, so stop nothing and use a port of our own.
 PGTMP=$(mktemp -d /tmp/hookline-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }  # initdb refuses root

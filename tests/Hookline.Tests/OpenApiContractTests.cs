@@ -15,7 +15,8 @@ public sealed class ServedOpenApiDocument : IAsyncLifetime
     {
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
             b.UseSetting("Hookline:Database:ConnectionString", $"Data Source={_databasePath}"));
-        using var client = factory.CreateClient();
+        // Asked for as a deployment is, at its own name (the document's server is the address it was asked at).
+        using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://hooks.acme.test") });
         Document = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
     }
 
@@ -38,6 +39,54 @@ public sealed class OpenApiContractTests(ServedOpenApiDocument served) : IClassF
         var mismatches = OpenApiSuperset.Mismatches(LoadContract(), served.Document);
         Assert.True(mismatches.Count == 0,
             $"Hookline's OpenAPI document differs from awork's contract in {mismatches.Count} place(s):\n  " + string.Join("\n  ", mismatches));
+    }
+
+    [Fact]
+    public void EverySchemaPropertyAndOperationIsDescribed()
+    {
+        var undescribed = new List<string>();
+        foreach (var (name, schema) in served.Document["components"]!["schemas"]!.AsObject())
+        {
+            if (schema!["properties"] is not JsonObject properties) continue;
+            if (schema["description"] is null) undescribed.Add(name);
+            foreach (var (property, value) in properties)
+                if (!Described(value!)) undescribed.Add($"{name}.{property}");
+        }
+        foreach (var (path, item) in served.Document["paths"]!.AsObject())
+            foreach (var (method, operation) in item!.AsObject())
+                if (operation!["summary"] is null) undescribed.Add($"{method.ToUpperInvariant()} {path}");
+        Assert.True(undescribed.Count == 0, "No description: " + string.Join(", ", undescribed));
+        foreach (var tag in served.Document["tags"]!.AsArray()) Assert.NotNull(tag!["description"]);
+        Assert.DoesNotMatch("/$", served.Document["servers"]![0]!["url"]!.GetValue<string>());
+        foreach (var name in new[] { "WebhookConfig", "WebhookConfigForm", "WebhookLog", "ErrorResponse" })
+            Assert.Contains(served.Document["components"]!["schemas"]![name]!["properties"]!.AsObject(), p => p.Value!["examples"] is not null);
+    }
+
+    /// <summary>A property's own description, or one on the schema a nullable property wraps.</summary>
+    private static bool Described(JsonNode property) => property["description"] is not null ||
+        (property["oneOf"] ?? property["anyOf"]) is JsonArray branches && branches.Any(b => b?["description"] is not null);
+
+    [Fact]
+    public void ResponsesDeclareTheirHeadersAndBodiesTheir415()
+    {
+        foreach (var (path, item) in served.Document["paths"]!.AsObject())
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var at = $"{method.ToUpperInvariant()} {path}";
+                var responses = operation!["responses"]!.AsObject();
+                foreach (var (status, response) in responses)
+                {
+                    var headers = response!["headers"]?.AsObject();
+                    Assert.True(headers?.ContainsKey("Trace-Id") == true, $"{at} {status}: Trace-Id");
+                    Assert.True(headers!.ContainsKey("RateLimit-Remaining"), $"{at} {status}: RateLimit-Remaining");
+                    if (status == "429") Assert.True(headers.ContainsKey("Retry-After"), $"{at} 429: Retry-After");
+                }
+                if (operation["requestBody"] is not null)
+                    Assert.True(responses["415"]?["content"]?["application/json"]?["schema"]?["$ref"]?.GetValue<string>() == "#/components/schemas/ErrorResponse",
+                        $"{at}: 415 with an ErrorResponse");
+            }
+        var list = served.Document["paths"]!["/api/v1/webhooks"]!["get"]!["responses"]!["200"]!["headers"]!.AsObject();
+        Assert.True(list.ContainsKey("aw-totalitems") && list.ContainsKey("aw-page"), "paging headers on the list");
     }
 
     // Each mutation breaks the contract copy in a way Hookline's document cannot satisfy; the comparer must say so.
@@ -94,6 +143,12 @@ internal static class OpenApiSuperset
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
 
+    /// <summary>awork's schemas that Hookline's document leaves out on purpose, each with the reason.</summary>
+    public static readonly Dictionary<string, string> Omitted = new()
+    {
+        ["WebhookSlackConfigForm"] = "none of awork's paths uses it; an unused component is a warning of redocly's recommended rules",
+    };
+
     public static List<string> Mismatches(JsonNode contract, JsonNode served)
     {
         var found = new List<string>();
@@ -111,6 +166,7 @@ internal static class OpenApiSuperset
         var servedSchemas = served["components"]?["schemas"];
         foreach (var (name, contractSchema) in contract["components"]?["schemas"]?.AsObject() ?? [])
         {
+            if (Omitted.ContainsKey(name)) continue;
             if (servedSchemas?[name] is not { } servedSchema) { found.Add($"{name}: schema missing"); continue; }
             CompareSchema(name, contractSchema!, servedSchema, found);
         }

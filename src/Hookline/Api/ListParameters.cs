@@ -16,6 +16,7 @@ public static class ListParameters
             operation.Parameters.Add(Query("pageSize", JsonSchemaType.Integer, $"Number of items per page, 1 to {Paging.MaxPageSize}.", $"{Paging.MaxPageSize}"));
             operation.Parameters.Add(Query("orderby", JsonSchemaType.String, "The properties to order by, e.g. `name desc,createdOn`."));
             operation.Parameters.Add(Query("filterby", JsonSchemaType.String, "The filter expression to filter by, e.g. `isActive eq true and startswith(name,'Ops')`."));
+            ApiDocument.AddPagingHeaders(operation);
             return Task.CompletedTask;
         });
 

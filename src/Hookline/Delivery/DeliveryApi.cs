@@ -14,13 +14,19 @@ namespace Hookline.Delivery;
 /// What receivers verify signatures with: for <c>hmac-sha256</c> the shared secret (<c>whsec_…</c>), for <c>ed25519</c>
 /// the public key (<c>whpk_…</c>; the private key never leaves Hookline).
 /// </summary>
+/// <param name="Key">The whsec_ secret or the whpk_ public key.</param>
+/// <param name="Algorithm">hmac-sha256 (signatures v1) or ed25519 (v1a).</param>
 public sealed record WebhookSecret(string Key, string Algorithm)
 {
     public static WebhookSecret Of(string key) => new(key, Signing.AlgorithmOf(key));
 }
 
+/// <summary>A delivery queued again.</summary>
+/// <param name="DeliveryId">The delivery's id; it keeps its webhook-id.</param>
 public sealed record RedeliverResult(long DeliveryId);
 
+/// <summary>Failed deliveries queued again.</summary>
+/// <param name="Requeued">How many were queued.</param>
 public sealed record RecoverResult(int Requeued);
 
 /// <summary>Beyond awork: signing secrets, a test send, redelivery and recovery, on the webhooks route group.</summary>

@@ -18,8 +18,14 @@ public sealed class EventsOptions
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 }
 
+/// <summary>An accepted event: committed with its deliveries.</summary>
+/// <param name="Id">The event's id.</param>
+/// <param name="Deliveries">How many deliveries it made: one per active webhook of the workspace subscribed to its type.</param>
 public sealed record PublishResult(Guid Id, int Deliveries);
 
+/// <summary>An accepted batch: committed with its deliveries in one transaction.</summary>
+/// <param name="Ids">The events' ids, in the order they were sent.</param>
+/// <param name="Deliveries">How many deliveries they made in all.</param>
 public sealed record BatchPublishResult(IReadOnlyList<Guid> Ids, int Deliveries);
 
 public static class EventsApi
@@ -117,15 +123,28 @@ public static class EventsApi
 /// <summary>An event as published by the producing product (documentation of the body; read by <see cref="EventReader"/>).</summary>
 public sealed record EventForm
 {
+    /// <summary>The workspace to publish to: required with a system token; a workspace token publishes to its own.</summary>
     public Guid? WorkspaceId { get; init; }
+    /// <summary>An event type from '/webhooks/eventTypes' (not an operational one: Hookline publishes those itself).</summary>
+    /// <example>task_added</example>
     public required string EventType { get; init; }
+    /// <summary>The id of the entity the event is about.</summary>
     public string? EntityId { get; init; }
+    /// <summary>The type of the entity, e.g. task.</summary>
+    /// <example>task</example>
     public string? EntityType { get; init; }
+    /// <summary>The entity as receivers should see it (an object or an array).</summary>
     public JsonElement? Entity { get; init; }
+    /// <summary>A link to the entity in the product; chat messages link to it.</summary>
     public string? EntityLink { get; init; }
+    /// <summary>Who caused the event (an object, e.g. with firstName and lastName).</summary>
     public JsonElement? TriggeredBy { get; init; }
+    /// <summary>What changed: [{property, old, new}] or an object keyed by property.</summary>
     public JsonElement? Changes { get; init; }
+    /// <summary>Whether the main entity changed; webhooks with onlyTriggerForMainEntityChanges get only these. Default true.</summary>
     public bool IsMainEntityChange { get; init; } = true;
+    /// <summary>A trace id carried into the deliveries (default: this request's).</summary>
     public string? TraceId { get; init; }
+    /// <summary>When it happened (default: now).</summary>
     public DateTimeOffset? Timestamp { get; init; }
 }

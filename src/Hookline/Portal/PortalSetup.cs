@@ -10,8 +10,15 @@ using Microsoft.Extensions.Options;
 
 namespace Hookline.Portal;
 
+/// <summary>A request for a portal link (system tokens with portal:issue).</summary>
+/// <param name="WorkspaceId">The workspace the link opens.</param>
+/// <param name="ExpiresInMinutes">How long the link may be opened, 1 minute to 7 days.</param>
+/// <param name="ReadOnly">Whether the session it opens may only look.</param>
 public sealed record PortalLinkForm(Guid WorkspaceId, int ExpiresInMinutes, bool ReadOnly);
 
+/// <summary>A portal link: opens one session, once.</summary>
+/// <param name="Url">The link to give the person.</param>
+/// <param name="ExpiresOn">When it can no longer be opened.</param>
 public sealed record PortalLinkResult(string Url, DateTime ExpiresOn);
 
 /// <summary>

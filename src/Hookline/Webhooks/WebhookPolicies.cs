@@ -14,8 +14,11 @@ namespace Hookline.Webhooks;
 /// </summary>
 public sealed record WebhookPolicy
 {
+    /// <summary>At most this many deliveries a second to this webhook, across all nodes; null: no limit.</summary>
     public int? MaxPerSecond { get; init; }
+    /// <summary>At most this many deliveries in flight at once, across all nodes; null: no limit.</summary>
     public int? MaxConcurrency { get; init; }
+    /// <summary>Seconds to wait for the receiver's answer; null: the service's timeout (30 s).</summary>
     public int? TimeoutSeconds { get; init; }
     /// <summary>Seconds before each retry (±10 % jitter); its length is the number of retries.</summary>
     public IReadOnlyList<int>? RetrySchedule { get; init; }
