@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Hookline.Tests;
 
@@ -20,8 +21,26 @@ public sealed class OpenApiLintTests(ServedOpenApiDocument served) : IClassFixtu
     [RedoclyFact]
     public async Task TheServedDocumentHasNoErrorsOrWarningsOfRedoclysRecommendedRules()
     {
+        var problems = await LintAsync(served.Document);
+        Assert.True(problems.All(p => Open.ContainsKey(p.Rule)),
+            "Redocly: " + string.Join("; ", problems.Where(p => !Open.ContainsKey(p.Rule)).Select(p => $"{p.Severity} {p.Rule}: {p.Message}")));
+    }
+
+    [RedoclyFact]
+    public async Task RedoclyFindsWhatIsWrongWithABrokenDocument()
+    {
+        var broken = served.Document.DeepClone();
+        broken["servers"]![0]!["url"] = "http://localhost/";
+        broken["tags"]![0]!.AsObject().Remove("description");
+        var rules = (await LintAsync(broken)).Select(p => p.Rule).ToList();
+        Assert.Contains("no-server-trailing-slash", rules);
+        Assert.Contains("tag-description", rules);
+    }
+
+    private static async Task<List<(string Rule, string Severity, string Message)>> LintAsync(JsonNode document)
+    {
         var file = Path.Combine(Path.GetTempPath(), $"hookline-openapi-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, served.Document.ToJsonString());
+        await File.WriteAllTextAsync(file, document.ToJsonString());
         try
         {
             var info = new ProcessStartInfo(Redocly) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -32,40 +51,10 @@ public sealed class OpenApiLintTests(ServedOpenApiDocument served) : IClassFixtu
             var output = await redocly.StandardOutput.ReadToEndAsync();
             var errors = await redocly.StandardError.ReadToEndAsync();
             await redocly.WaitForExitAsync();
-            var report = JsonDocument.Parse(output[output.IndexOf('{')..]).RootElement;
-            var problems = report.GetProperty("problems").EnumerateArray()
-                .Select(p => (Rule: p.GetProperty("ruleId").GetString()!, Severity: p.GetProperty("severity").GetString()!, Message: p.GetProperty("message").GetString()!))
+            Assert.True(output.Contains('{'), $"redocly printed no report: {errors}");
+            return JsonDocument.Parse(output[output.IndexOf('{')..]).RootElement.GetProperty("problems").EnumerateArray()
+                .Select(p => (p.GetProperty("ruleId").GetString()!, p.GetProperty("severity").GetString()!, p.GetProperty("message").GetString()!))
                 .ToList();
-            Assert.True(problems.All(p => Open.ContainsKey(p.Rule)),
-                "Redocly: " + string.Join("; ", problems.Where(p => !Open.ContainsKey(p.Rule)).Select(p => $"{p.Severity} {p.Rule}: {p.Message}")) + errors);
-            Assert.Equal(0, report.GetProperty("totals").GetProperty("errors").GetInt32());
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    [RedoclyFact]
-    public async Task RedoclyFindsWhatIsWrongWithABrokenDocument()
-    {
-        var broken = served.Document.DeepClone();
-        broken["servers"]![0]!["url"] = "http://localhost/";
-        broken["tags"]![0]!.AsObject().Remove("description");
-        var file = Path.Combine(Path.GetTempPath(), $"hookline-openapi-broken-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, broken.ToJsonString());
-        try
-        {
-            var info = new ProcessStartInfo(Redocly) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "lint", file, "--format=json", "--extends=recommended" }) info.ArgumentList.Add(argument);
-            info.Environment["REDOCLY_TELEMETRY"] = "off";
-            using var redocly = Process.Start(info)!;
-            var output = await redocly.StandardOutput.ReadToEndAsync();
-            await redocly.WaitForExitAsync();
-            var rules = JsonDocument.Parse(output[output.IndexOf('{')..]).RootElement.GetProperty("problems").EnumerateArray()
-                .Select(p => p.GetProperty("ruleId").GetString()).ToList();
-            Assert.Contains("no-server-trailing-slash", rules);
-            Assert.Contains("tag-description", rules);
         }
         finally
         {
