@@ -16,7 +16,7 @@ public static class McpSetup
         services.AddMcpServer(o =>
             {
                 o.ServerInfo = new() { Name = "hookline", Title = "Hookline webhooks", Version = typeof(McpSetup).Assembly.GetName().Version?.ToString(3) ?? "0" };
-                o.ServerInstructions = "Hookline delivers a workspace's events to webhooks (any HTTPS endpoint, or Slack). These tools manage " +
+                o.ServerInstructions = "Hookline delivers a workspace's events to webhooks (any HTTPS endpoint, or Slack, Microsoft Teams and Discord). These tools manage " +
                     "the workspace's webhooks, show why deliveries failed (search_delivery_logs), send them again (redeliver, recover_since) " +
                     "and publish events. Errors are the API's: 'code', 'description' and, for bad arguments, 'validationErrors'.";
             })

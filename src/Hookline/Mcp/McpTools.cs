@@ -77,8 +77,8 @@ public static class McpTools
             """
             "receiverType": { "type": "string", "enum": ["custom", "slack", "teams", "discord"], "description": "Which receivers' list (default custom)." }
             """, [], readOnly: true,
-            run: c => c.SendAsync("GET", c.Text("receiverType") is "slack" or "teams" or "discord"
-                ? $"{Webhooks}/eventtypes/{c.Text("receiverType")}" : $"{Webhooks}/eventtypes")),
+            run: c => c.SendAsync("GET", c.Text("receiverType") is { } type && ReceiverTypes.IsChat(type)
+                ? $"{Webhooks}/eventtypes/{type}" : $"{Webhooks}/eventtypes")),
         Tool("search_delivery_logs", "Search delivery logs",
             "Lists a webhook's delivery attempts, newest first: event, attempt number, the receiver's status code and answer, duration, whether it succeeded. Use it to find out why deliveries fail.",
             $$"""

@@ -1,10 +1,18 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+
 namespace Hookline.Delivery.Chat;
 
 /// <summary>
 /// A chat message before it is written for one service: the sentence (plain, and in the service's markup), a detail
 /// under it (a quoted comment, a last error), the link to the item, when it happened and what kind of item it is about.
 /// </summary>
-internal sealed record ChatMessage(string Plain, string Sentence, string? Detail, string? Link, DateTimeOffset? At, string? Time, string? Kind);
+internal sealed record ChatMessage(string Plain, string Sentence, string? Detail, string? Link, DateTimeOffset? At, string? Time, string? Kind)
+{
+    /// <summary>How every chat body is written: letters stay readable (ä, é); quotes, &lt;, &gt; and &amp; are still \u escapes.</summary>
+    public static readonly JsonWriterOptions Json = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+}
 
 /// <summary>
 /// Writes what an awork event means for people — who did what to which item, linked to awork — in the webhook's

@@ -36,8 +36,15 @@ internal abstract class ChatMarkup
     /// <summary>Lines of escaped text shown as a quote.</summary>
     public abstract string Quote(IEnumerable<string> escapedLines);
 
-    /// <summary>Cuts a whole written text to <paramref name="max"/> characters at most, never inside an escape.</summary>
-    public abstract string Fit(string text, int max);
+    /// <summary>Cuts a whole written text to <paramref name="max"/> characters at most, never inside a character (a markup with escapes also never inside one).</summary>
+    public virtual string Fit(string text, int max) => text.Length <= max ? text : CutBefore(text, max - Ellipsis.Length);
+
+    /// <summary><paramref name="text"/> up to <paramref name="cut"/> (moved back off a surrogate pair's second half) and "…".</summary>
+    protected static string CutBefore(string text, int cut)
+    {
+        if (cut > 0 && char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1])) cut--;
+        return text[..cut] + Ellipsis;
+    }
 
     /// <summary>Escapes <paramref name="raw"/> and shortens it to at most <paramref name="max"/> chars, ending in "…" when cut.</summary>
     public string Escape(string raw, int max) => Cut(raw, max, EscapePiece);
@@ -90,6 +97,23 @@ internal abstract class ChatMarkup
         }
         var lines = text.ToString().Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         return string.Join('\n', lines).Trim('\n', ' ');
+    }
+}
+
+/// <summary>
+/// Markdown as Teams' Adaptive Cards and Discord read it: <c>**bold**</c> and <c>[text](url)</c>, the URL with its
+/// parentheses and spaces encoded so that it cannot end the link early.
+/// </summary>
+internal abstract class MarkdownMarkup : ChatMarkup
+{
+    public override string Bold(string neutralised) => $"**{neutralised}**";
+
+    public override string Link(string url, string escaped) => $"[{escaped}]({url})";
+
+    public override string? Url(Uri uri)
+    {
+        var url = uri.AbsoluteUri.Replace("(", "%28").Replace(")", "%29").Replace(" ", "%20");
+        return url.Length <= 1500 && !url.Any(char.IsControl) ? url : null;
     }
 }
 

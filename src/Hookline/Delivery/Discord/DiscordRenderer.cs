@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using Hookline.Delivery.Chat;
 using Hookline.Storage;
 using Hookline.Webhooks;
@@ -18,8 +16,6 @@ public sealed class DiscordRenderer : IDeliveryRenderer
     /// <summary>Discord's limits for an embed's description and footer (and 6,000 characters for a whole embed).</summary>
     public const int MaxDescription = 4096, MaxFooter = 2048;
 
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
-
     public string ReceiverType => ReceiverTypes.Discord;
 
     public RenderedRequest Render(ClaimedDelivery delivery)
@@ -27,7 +23,7 @@ public sealed class DiscordRenderer : IDeliveryRenderer
         var m = ChatComposer.Compose(delivery.EventType, delivery.Payload, delivery.Target.Language, DiscordMarkup.Instance);
         var fit = DiscordMarkup.Instance;
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Options))
+        using (var w = new Utf8JsonWriter(buffer, ChatMessage.Json))
         {
             w.WriteStartObject();
             w.WriteStartObject("allowed_mentions");
@@ -92,7 +88,7 @@ public sealed class DiscordRenderer : IDeliveryRenderer
 /// is — no bold, link, heading, spoiler, mention (<c>&lt;@…&gt;</c>, <c>@everyone</c>) or bare URL (<c>https\://</c>) can come
 /// from it. Code spans show backslashes, so code is written without them.
 /// </summary>
-internal sealed class DiscordMarkup : ChatMarkup
+internal sealed class DiscordMarkup : MarkdownMarkup
 {
     public static readonly DiscordMarkup Instance = new();
 
@@ -101,17 +97,7 @@ internal sealed class DiscordMarkup : ChatMarkup
     protected override string EscapePiece(string piece) => piece.Length == 1 && char.IsAsciiLetterOrDigit(piece[0]) is false &&
         piece[0] is > ' ' and < '\u007F' ? "\\" + piece : piece;
 
-    public override string Bold(string neutralised) => $"**{neutralised}**";
-
     public override string Code(string escaped) => $"`{Plain(escaped).Replace('`', '\u02CB')}`";
-
-    public override string Link(string url, string escaped) => $"[{escaped}]({url})";
-
-    public override string? Url(Uri uri)
-    {
-        var url = uri.AbsoluteUri.Replace("(", "%28").Replace(")", "%29").Replace(" ", "%20");
-        return url.Length <= 1500 && !url.Any(char.IsControl) ? url : null;
-    }
 
     public override string Quote(IEnumerable<string> escapedLines) => string.Join('\n', escapedLines.Select(line => "> " + line));
 
@@ -122,9 +108,7 @@ internal sealed class DiscordMarkup : ChatMarkup
         var cut = max - Ellipsis.Length;
         var slashes = 0;
         while (cut - slashes - 1 >= 0 && text[cut - slashes - 1] == '\\') slashes++;
-        if (slashes % 2 == 1) cut--;
-        if (cut > 0 && char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1])) cut--;
-        return text[..cut] + Ellipsis;
+        return CutBefore(text, slashes % 2 == 1 ? cut - 1 : cut);
     }
 
     /// <summary>Escaped text without its escapes, for places that show backslashes (code spans, footers).</summary>

@@ -47,7 +47,6 @@ internal sealed class SlackMarkup : ChatMarkup
         var cut = max - Ellipsis.Length;
         var amp = text.LastIndexOf('&', cut - 1);
         if (amp >= 0 && text.IndexOf(';', amp) is var semi && semi >= cut) cut = amp;
-        if (cut > 0 && char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1])) cut--;
-        return text[..cut] + Ellipsis;
+        return CutBefore(text, cut);
     }
 }

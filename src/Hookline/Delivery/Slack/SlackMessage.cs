@@ -1,6 +1,5 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
+using Hookline.Delivery.Chat;
 
 namespace Hookline.Delivery.Slack;
 
@@ -13,13 +12,10 @@ internal sealed record SlackMessage(string Text, string Sentence, string? Detail
     /// <summary>Slack's limit for a message's text, a section's text and a context element's text.</summary>
     public const int MaxText = 3000;
 
-    // Letters stay readable in the body (ä, é); quotes, <, > and & are still written as \u escapes.
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
-
     public byte[] ToJson()
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Options))
+        using (var w = new Utf8JsonWriter(buffer, ChatMessage.Json))
         {
             w.WriteStartObject();
             w.WriteString("text", SlackMarkup.Instance.Fit(Text, MaxText));

@@ -1,6 +1,4 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using Hookline.Delivery.Chat;
 using Hookline.Storage;
 using Hookline.Webhooks;
@@ -16,8 +14,6 @@ public sealed class TeamsRenderer : IDeliveryRenderer
     /// <summary>Teams cuts long texts itself; these keep a card small (its whole payload may be at most about 28 KB).</summary>
     private const int MaxText = 3000;
 
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
-
     public string ReceiverType => ReceiverTypes.Teams;
 
     public RenderedRequest Render(ClaimedDelivery delivery)
@@ -26,7 +22,7 @@ public sealed class TeamsRenderer : IDeliveryRenderer
         var words = ChatText.For(delivery.Target.Language);
         var fit = TeamsMarkup.Instance;
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Options))
+        using (var w = new Utf8JsonWriter(buffer, ChatMessage.Json))
         {
             w.WriteStartObject();
             w.WriteString("type", "message");
@@ -90,7 +86,7 @@ public sealed class TeamsRenderer : IDeliveryRenderer
 /// <c>* _ [ ] ` ~</c> become look-alikes (∗ ˍ ［ ］ ˋ ∼), and a word joiner after <c>:</c> and <c>.</c> keeps a URL or a
 /// domain in event data from being turned into a link. Mentions need the card's own entities: text cannot make one.
 /// </summary>
-internal sealed class TeamsMarkup : ChatMarkup
+internal sealed class TeamsMarkup : MarkdownMarkup
 {
     public static readonly TeamsMarkup Instance = new();
 
@@ -103,25 +99,7 @@ internal sealed class TeamsMarkup : ChatMarkup
         _ => piece,
     };
 
-    public override string Bold(string neutralised) => $"**{neutralised}**";
-
     public override string Code(string escaped) => escaped;
 
-    public override string Link(string url, string escaped) => $"[{escaped}]({url})";
-
-    public override string? Url(Uri uri)
-    {
-        var url = uri.AbsoluteUri.Replace("(", "%28").Replace(")", "%29").Replace(" ", "%20");
-        return url.Length <= 1500 && !url.Any(char.IsControl) ? url : null;
-    }
-
     public override string Quote(IEnumerable<string> escapedLines) => string.Join('\n', escapedLines);
-
-    public override string Fit(string text, int max)
-    {
-        if (text.Length <= max) return text;
-        var cut = max - Ellipsis.Length;
-        if (cut > 0 && char.IsLowSurrogate(text[cut]) && char.IsHighSurrogate(text[cut - 1])) cut--;
-        return text[..cut] + Ellipsis;
-    }
 }
