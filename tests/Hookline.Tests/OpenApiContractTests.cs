@@ -34,6 +34,25 @@ public sealed class OpenApiContractTests(ServedOpenApiDocument served) : IClassF
         JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "contract", "awork-webhooks-openapi.json")))!;
 
     [Fact]
+    public async Task TheDocumentStatesTheLicenseTheOperatorNamesAndProprietaryUntilThen()
+    {
+        Assert.Equal("""{"name":"Proprietary","identifier":"LicenseRef-Proprietary"}""", served.Document["info"]!["license"]!.ToJsonString());
+        var database = Path.Combine(Path.GetTempPath(), $"hookline-openapi-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+                .UseSetting("Hookline:Database:ConnectionString", $"Data Source={database}").UseSetting("Hookline:OpenApi:License", "Apache-2.0"));
+            var document = JsonNode.Parse(await factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+            Assert.Equal("""{"name":"Apache-2.0","identifier":"Apache-2.0"}""", document["info"]!["license"]!.ToJsonString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { database, database + "-wal", database + "-shm" }) File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void ServedDocumentDescribesEverythingInAworksContract()
     {
         var mismatches = OpenApiSuperset.Mismatches(LoadContract(), served.Document);

@@ -12,7 +12,7 @@ public static class ErrorHandling
         services.AddProblemDetails();
         // Binding failures throw BadHttpRequestException so that one handler maps them to awork's codes.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        return services;
+        return services.AddRequestHeadLimits();
     }
 
     public static IApplicationBuilder UseErrorHandling(this IApplicationBuilder app)
@@ -28,6 +28,7 @@ public static class ErrorHandling
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => WriteEmptyStatus(context.HttpContext));
+        app.Use(RequestHeadLimits.Check);
         return app;
     }
 
@@ -37,7 +38,11 @@ public static class ErrorHandling
     {
         404 => ApiError.WriteAsync(http, 404, "not-found", "There is no matching path for this URL."),
         405 => ApiError.WriteAsync(http, 405, "method-not-allowed", $"The method {http.Request.Method} is not allowed on this path."),
+        414 => ApiError.WriteAsync(http, 414, "uri-too-long",
+            $"The request line (method, URL and protocol) is longer than the {RequestHeadLimits.MaxRequestLine:N0} bytes allowed."),
         415 => ApiError.WriteAsync(http, 415, ApiError.UnsupportedMediaType, ApiError.JsonOnly),
+        431 => ApiError.WriteAsync(http, 431, "request-header-fields-too-large",
+            $"The request headers are larger than allowed: at most {RequestHeadLimits.MaxHeaderCount} of them, {RequestHeadLimits.MaxHeaderBytes:N0} bytes in all."),
         var status => ApiError.WriteAsync(http, status, "error", $"The request failed with status {status}."),
     };
 

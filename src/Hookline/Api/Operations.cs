@@ -9,6 +9,16 @@ namespace Hookline.Api;
 /// <summary>What operators and integrators use besides the API itself: health probes, the OpenAPI document, the reference at /docs.</summary>
 public static class Operations
 {
+    /// <summary>
+    /// The terms the API is offered under, as the operator names them: an SPDX identifier in <c>Hookline:OpenApi:License</c>
+    /// (<c>MIT</c>, <c>LicenseRef-AcmeTerms</c>). Unset, what holds while Hookline itself carries no license: proprietary.
+    /// </summary>
+    private static OpenApiLicense License(IConfiguration configuration)
+    {
+        var identifier = configuration["Hookline:OpenApi:License"] is { Length: > 0 } set ? set : "LicenseRef-Proprietary";
+        return new() { Identifier = identifier, Name = identifier.StartsWith("LicenseRef-", StringComparison.Ordinal) ? identifier[11..] : identifier };
+    }
+
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
         services.AddHealthChecks();
@@ -22,6 +32,7 @@ public static class Operations
                 Title = "Hookline",
                 Version = "v1",
                 Description = "Webhooks with awork's API v1 contract: manage webhooks, publish events, read delivery logs.",
+                License = License(context.ApplicationServices.GetRequiredService<IConfiguration>()),
             };
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

@@ -12,6 +12,7 @@ public abstract class SqlDialect : ISqlDialect
 {
     public abstract object ToParameter(object value);
     public abstract string Like(string column, string parameter);
+    public abstract string ByCodePoint(string column);
 
     /// <summary>The column type of stored times, to give a parameter that may be null a type (<c>CAST(@x AS …)</c>).</summary>
     public abstract string TimeType { get; }

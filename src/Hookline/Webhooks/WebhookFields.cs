@@ -17,9 +17,9 @@ public static class WebhookFields
 
     public static readonly QueryFields Log = new(
         new("id", FieldType.Guid), new("webhookId", FieldType.Guid), new("eventId", FieldType.Guid),
-        new("eventType", FieldType.String), new("attempt", FieldType.Number), new("message", FieldType.String, Nullable: true),
-        new("responseCode", FieldType.Number), new("reason", FieldType.String, Nullable: true),
-        new("isSuccessful", FieldType.Boolean), new("durationMs", FieldType.Number), CreatedOn);
+        new("eventType", FieldType.String), new("attempt", FieldType.Integer), new("message", FieldType.String, Nullable: true),
+        new("responseCode", FieldType.Integer), new("reason", FieldType.String, Nullable: true),
+        new("isSuccessful", FieldType.Boolean), new("durationMs", FieldType.Integer), CreatedOn);
 
     public static readonly IReadOnlyList<OrderTerm> ConfigDefaultOrder = [new(CreatedOn, Descending: false)];
     public static readonly IReadOnlyList<OrderTerm> LogDefaultOrder = [new(CreatedOn, Descending: true)];

@@ -53,7 +53,7 @@ public static class QueryGen
             Hookline.Storage.Querying.FieldType.String when function > 0 =>
                 $"{(function == 1 ? "startswith" : function == 2 ? "endswith" : "substringof")}({(function == 3 ? "'" + text.Replace("'", "''") + "'," + field.Name : field.Name + ",'" + text.Replace("'", "''") + "'")})",
             Hookline.Storage.Querying.FieldType.String => $"{field.Name} {op} '{text.Replace("'", "''")}'",
-            Hookline.Storage.Querying.FieldType.Number => $"{field.Name} {op} {number}",
+            Hookline.Storage.Querying.FieldType.Number or Hookline.Storage.Querying.FieldType.Integer => $"{field.Name} {op} {number}",
             Hookline.Storage.Querying.FieldType.Boolean => $"{field.Name} {(op == "ne" ? "ne" : "eq")} {(function % 2 == 0 ? "true" : "null")}",
             Hookline.Storage.Querying.FieldType.Guid => $"{field.Name} {(op == "ne" ? "ne" : "eq")} guid'3fa85f64-5717-4562-b3fc-2c963f66afa6'",
             _ => $"{field.Name} {op} {date}",

@@ -265,5 +265,6 @@ public sealed class SqlFilterTests : IDisposable
         };
 
         public string Like(string column, string parameter) => $"{column} LIKE {parameter} ESCAPE '\\'";
+        public string ByCodePoint(string column) => column;
     }
 }

@@ -199,7 +199,7 @@ public static class FilterParser
             value = (field.Type, token.Kind) switch
             {
                 (FieldType.String, FilterTokenKind.String) => token.Text,
-                (FieldType.Number, FilterTokenKind.Number) => token.Value,
+                (FieldType.Number or FieldType.Integer, FilterTokenKind.Number) => token.Value,
                 (FieldType.Boolean, FilterTokenKind.Word) when token.Is("true") => true,
                 (FieldType.Boolean, FilterTokenKind.Word) when token.Is("false") => false,
                 (FieldType.Guid, FilterTokenKind.Guid) => token.Value,
@@ -322,7 +322,7 @@ public static class FilterParser
         private static string Expected(FieldType type) => type switch
         {
             FieldType.String => "a quoted string such as 'text'",
-            FieldType.Number => "a number such as 42 or -1.5",
+            FieldType.Number or FieldType.Integer => "a number such as 42 or -1.5",
             FieldType.Boolean => "true or false",
             FieldType.Guid => "a guid such as guid'3fa85f64-5717-4562-b3fc-2c963f66afa6'",
             _ => "a date such as datetime'2024-01-31T12:00:00Z'",

@@ -7,6 +7,7 @@ public sealed partial class PostgresDialect : SqlDialect
 
     public override object ToParameter(object value) => value is DateTimeOffset t ? t.ToUniversalTime() : value;
     public override string Like(string column, string parameter) => $"{column} ILIKE {parameter} ESCAPE '\\'";
+    public override string ByCodePoint(string column) => $"{column} COLLATE \"C\"";
     public override string TimeType => "timestamptz";
     public override string In(string column, string parameter) => $"{column} = ANY({parameter})";
     public override string InQuery(string column, string query) => $"{column} = ANY(ARRAY({query}))";

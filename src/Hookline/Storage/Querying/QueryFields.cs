@@ -2,7 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Hookline.Storage.Querying;
 
-public enum FieldType { String, Number, Boolean, Guid, DateTime }
+/// <summary>
+/// A queryable property's type. <see cref="Integer"/> is a whole-number column, compared exactly with any number literal
+/// (see <see cref="SqlFilter"/>); <see cref="DateTime"/> columns hold whole milliseconds, as every store keeps times.
+/// </summary>
+public enum FieldType { String, Number, Integer, Boolean, Guid, DateTime }
 
 /// <summary>A property that clients may filter or order by. <paramref name="Name"/> is the camelCase API name.</summary>
 public sealed record QueryField(string Name, FieldType Type, bool Nullable = false);

@@ -10,6 +10,9 @@ public interface ISqlDialect
 
     /// <summary>A case-insensitive LIKE of <paramref name="column"/> against <paramref name="parameter"/> using ESCAPE '\'.</summary>
     string Like(string column, string parameter);
+
+    /// <summary><paramref name="column"/> as text that orders by code point, whatever the database's collation.</summary>
+    string ByCodePoint(string column);
 }
 
 /// <summary>
@@ -69,7 +72,17 @@ public static class SqlFilter
                 _ => throw new ArgumentException($"null cannot be compared with {op}.", nameof(comparison)),
             };
         }
-        var parameter = Add(parameters, dialect.ToParameter(value));
+        if (Neighbours(field.Type, value) is var (below, above))
+        {
+            return op switch
+            {
+                CompareOp.Eq => NotNull(field, column, "1 = 0"),
+                CompareOp.Ne => "(1 = 1)",
+                CompareOp.Gt or CompareOp.Ge => NotNull(field, column, above is null ? "1 = 0" : $"{column} >= {Add(parameters, dialect.ToParameter(above))}"),
+                _ => NotNull(field, column, below is null ? "1 = 0" : $"{column} <= {Add(parameters, dialect.ToParameter(below))}"),
+            };
+        }
+        var parameter = Add(parameters, dialect.ToParameter(field.Type == FieldType.Integer ? (long)(decimal)value : value));
         if (op == CompareOp.Ne)
         {
             return field.Nullable ? $"({column} IS NULL OR {column} <> {parameter})" : $"({column} <> {parameter})";
@@ -82,7 +95,29 @@ public static class SqlFilter
             CompareOp.Lt => "<",
             _ => "<=",
         };
-        return NotNull(field, column, $"{column} {sqlOp} {parameter}");
+        var compared = field.Type == FieldType.String && op != CompareOp.Eq ? dialect.ByCodePoint(column) : column;
+        return NotNull(field, column, $"{compared} {sqlOp} {parameter}");
+    }
+
+    /// <summary>
+    /// For a literal that no stored value can equal — a fraction or a number beyond 64 bits for a whole-number field, a time
+    /// between two milliseconds — the nearest values a row can hold below and above it (null: there is none); null when the
+    /// literal is exact. Comparing with those keeps results exact and the same on both stores, where binding the literal would
+    /// let SQLite round it (to a double, to its millisecond) and PostgreSQL not.
+    /// </summary>
+    private static (object? Below, object? Above)? Neighbours(FieldType type, object value)
+    {
+        switch (type, value)
+        {
+            case (FieldType.Integer, decimal d) when d != decimal.Truncate(d) || d < long.MinValue || d > long.MaxValue:
+                return (d < long.MinValue ? null : (long)Math.Min(decimal.Floor(d), long.MaxValue),
+                        d > long.MaxValue ? null : (long)Math.Max(decimal.Ceiling(d), long.MinValue));
+            case (FieldType.DateTime, DateTimeOffset t) when t.UtcTicks % TimeSpan.TicksPerMillisecond is > 0 and var extra:
+                var below = new DateTimeOffset(t.UtcTicks - extra, TimeSpan.Zero);
+                return (below, DateTimeOffset.MaxValue - below < TimeSpan.FromMilliseconds(1) ? null : below.AddMilliseconds(1));
+            default:
+                return null;
+        }
     }
 
     private static string Match(TextFunction text, string column, ISqlDialect dialect, IDictionary<string, object?> parameters)

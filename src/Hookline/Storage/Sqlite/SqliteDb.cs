@@ -129,6 +129,7 @@ public sealed class SqliteDb : SqlDb
         // SQLite falls back to read-only when the file cannot be opened for writing (a read-only mount); such a handle stays
         // read-only for good, so it must not go back to the pool, or writes would keep failing after the disk is writable again.
         if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
+        SqliteDialect.RegisterFunctions(connection); // a connection's functions go when it is closed, pooled or not
         // Settings stick to the pooled native connection, so each one is set up once, not on every open.
         if (_configured.TryGetValue(connection.Handle!, out _)) return connection;
         await using var pragma = connection.CreateCommand();

@@ -14,8 +14,16 @@ public sealed partial class SqliteDialect : SqlDialect
         _ => value,
     };
 
-    public override string Like(string column, string parameter) => $"{column} LIKE {parameter} ESCAPE '\\'";
+    // LIKE alone ignores ASCII case only; folding both sides first (SqliteDb registers fold) ignores every letter's, as ILIKE does.
+    public override string Like(string column, string parameter) => $"{FoldFunction}({column}) LIKE {FoldFunction}({parameter}) ESCAPE '\\'";
+    public override string ByCodePoint(string column) => column; // SQLite compares text as bytes of UTF-8: by code point
     public override string TimeType => "INTEGER";
+
+    /// <summary>The SQL function, registered on each connection by <see cref="RegisterFunctions"/>, that lowercases any letter.</summary>
+    public const string FoldFunction = "hl_fold";
+
+    public static void RegisterFunctions(Microsoft.Data.Sqlite.SqliteConnection connection) =>
+        connection.CreateFunction(FoldFunction, (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
     // A list is one JSON array parameter: one statement text whatever the count, so SQLite's statement cache keeps it.
     public override string In(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
 
