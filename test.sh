@@ -48,6 +48,16 @@ if [ ! -x "$REDOCLY_DIR/node_modules/.bin/redocly" ]; then
     || { echo "test.sh: npm could not install @redocly/cli (the OpenAPI lint test needs it)." >&2; exit 1; }
 fi
 export HOOKLINE_TEST_REDOCLY="$REDOCLY_DIR/node_modules/.bin/redocly"
+# GeneratedClientTests generates TypeScript clients from the served document, as TypeScript teams do, and runs them.
+CLIENTS_PACKAGES="openapi-typescript@7.13.0 openapi-fetch@0.17.0 @hey-api/openapi-ts@0.85.2 typescript@5.9.3"
+CLIENTS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/hookline-tools/clients-$(echo "$CLIENTS_PACKAGES" | md5sum | cut -c1-8)"
+if [ ! -x "$CLIENTS_DIR/node_modules/.bin/tsc" ]; then
+  echo "test.sh: installing $CLIENTS_PACKAGES with npm for the generated-client test"
+  # shellcheck disable=SC2086
+  npm install --prefix "$CLIENTS_DIR" --no-audit --no-fund --loglevel=error $CLIENTS_PACKAGES >/dev/null \
+    || { echo "test.sh: npm could not install the TypeScript client generators (the generated-client test needs them)." >&2; exit 1; }
+fi
+export HOOKLINE_TEST_CLIENTS="$CLIENTS_DIR"
 # Debian starts a cluster of its own on install; ours is separate, so stop nothing and use a port of our own.
 PGTMP=$(mktemp -d /tmp/hookline-pg.XXXXXX)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }  # initdb refuses root
