@@ -37,13 +37,15 @@ public sealed class DeliveryWorker(
                 await slots.WaitAsync(stopping);
                 var free = slots.CurrentCount + 1;
                 IReadOnlyList<ClaimedDelivery> claimed;
+                IReadOnlyDictionary<Guid, int>? rooms = null;
                 try
                 {
                     if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
-                    var rooms = fair.Rooms();
+                    rooms = fair.Rooms();
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
                         node.Value.Name, rooms, stopping);
                     fair.Claimed(rooms, claimed);
+                    if (fair.BeyondFirstShare(rooms, claimed) is { } over) claimed = await ParkBeyondFirstShareAsync(claimed, over, stopping);
                     if (parking.IsCompleted && fair.ToPark() is { Count: > 0 } toPark) parking = ParkBacklogsAsync(fair, toPark, stopping);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -56,7 +58,7 @@ public sealed class DeliveryWorker(
                 if (claimed.Count == 0)
                 {
                     slots.Release();
-                    await WaitForWorkAsync(stopping);
+                    await WaitForWorkAsync(passedBy: rooms?.Values.Any(r => r <= 0) == true, stopping);
                     continue;
                 }
                 for (var i = 1; i < claimed.Count; i++) await slots.WaitAsync(stopping); // free by construction: only this loop takes slots
@@ -82,12 +84,32 @@ public sealed class DeliveryWorker(
         }
     }
 
-    private async Task WaitForWorkAsync(CancellationToken stopping)
+    /// <summary>What is left to send of a claim once what it took beyond first shares is parked; all of it, should parking fail.</summary>
+    private async Task<IReadOnlyList<ClaimedDelivery>> ParkBeyondFirstShareAsync(IReadOnlyList<ClaimedDelivery> claimed,
+        List<ClaimedDelivery> over, CancellationToken stopping)
+    {
+        try
+        {
+            await store.ParkClaimedAsync([.. over.Select(d => d.Id)], time.GetUtcNow(), stopping);
+            var parked = over.ToHashSet();
+            return [.. claimed.Where(d => !parked.Contains(d))];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Parking {Count} deliveries beyond their webhooks' first share failed; sending them now", over.Count);
+            return claimed;
+        }
+    }
+
+    /// <param name="passedBy">The claim passed a webhook by (no room): what is due of it is no work until its room comes back,
+    /// which wakes the signal; until then the next look is a sweep's time away, not at once again.</param>
+    private async Task WaitForWorkAsync(bool passedBy, CancellationToken stopping)
     {
         var o = options.CurrentValue;
         var wait = o.PollInterval;
         var next = await store.NextDueAsync(stopping);
         if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
+        if (passedBy && wait < o.SlowAfter / 4) wait = o.SlowAfter / 4;
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
     }
 

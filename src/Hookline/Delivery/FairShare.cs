@@ -7,7 +7,9 @@ namespace Hookline.Delivery;
 /// <see cref="FailuresToTrouble"/> attempts here failed, until an attempt succeeds in time again; a troubled webhook may have at
 /// most <see cref="DeliveryOptions.SlowShare"/> attempts in flight on this node: a claim parks what it takes for it beyond that,
 /// so that its backlog does not stand in front of others' deliveries, and as its attempts finish, its parked deliveries are let
-/// go again, as many as its share has room for. A webhook whose receiver answers in time may use every slot.
+/// go again, as many as its share has room for. A webhook whose receiver answered in time lately (proven, here) may use every
+/// slot; one not proven yet gets its share until it is, so that a receiver nothing is known about, which may hang, never holds
+/// every slot while the sweep has yet to find it slow.
 /// </summary>
 public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, TimeProvider time)
 {
@@ -26,9 +28,14 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     /// <summary>How long a troubled webhook with nothing in flight stays troubled: long enough for its retries to come due.</summary>
     private static readonly TimeSpan TroubleMemory = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a webhook whose receiver answered in time stays proven here, in flight or not.</summary>
+    private static readonly TimeSpan ProvenMemory = TimeSpan.FromMinutes(10);
+
     private readonly Lock _lock = new();
     private readonly HashSet<Attempt> _live = [];
     private readonly Dictionary<Guid, Webhook> _webhooks = [];
+    private readonly Dictionary<Guid, long> _proven = []; // when an attempt of the webhook last succeeded in time
+    private long _provenPrunedAt;
     private readonly SemaphoreSlim _busy = new(0, 1);
     private int _slow;
 
@@ -93,9 +100,10 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             w.InFlight--;
             if (attempt.InSlowLane) _slow--;
             w.Failures = succeeded ? 0 : w.Failures + 1;
-            if (succeeded && !attempt.InSlowLane && time.GetElapsedTime(attempt.Started) < slowAfter) w.Troubled = false; // in time: untroubled
+            if (succeeded && !attempt.InSlowLane && time.GetElapsedTime(attempt.Started) < slowAfter) // in time: untroubled, proven
+                (w.Troubled, _proven[attempt.WebhookId]) = (false, time.GetTimestamp());
             else if (w.Failures >= FailuresToTrouble) (w.Troubled, w.TroubledAt) = (true, time.GetTimestamp());
-            wake = w.Parked && (!w.Troubled || LetGoRoom(w) > 0);
+            wake = w.Parked && (!w.Troubled && Proven(attempt.WebhookId) || LetGoRoom(w) > 0);
             if (w.Done) _webhooks.Remove(attempt.WebhookId);
             return !attempt.InSlowLane;
         }
@@ -117,6 +125,11 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
                 _slow++;
                 freed++;
             }
+            if (time.GetElapsedTime(_provenPrunedAt, now) > ProvenMemory / 10)
+            {
+                foreach (var (id, at) in _proven) if (time.GetElapsedTime(at, now) > ProvenMemory) _proven.Remove(id);
+                _provenPrunedAt = now;
+            }
             foreach (var (id, w) in _webhooks)
             {
                 if (w.InFlight > 0 && w.Troubled) w.TroubledAt = now;
@@ -128,8 +141,9 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     }
 
     /// <summary>
-    /// For a claim: each troubled webhook and how many more of its deliveries may go now (what the claim takes beyond that is
-    /// parked); webhooks not named have no limit here. Null when none is troubled.
+    /// For a claim: each troubled or not yet proven webhook with attempts here, and how many more of its deliveries may go now
+    /// (what the claim takes beyond that is parked); webhooks not named have no limit here but <see cref="BeyondFirstShare"/>.
+    /// Null when none is named.
     /// </summary>
     public IReadOnlyDictionary<Guid, int>? Rooms()
     {
@@ -138,10 +152,34 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             Dictionary<Guid, int>? rooms = null;
             foreach (var (id, w) in _webhooks)
             {
-                if (!w.Troubled) continue;
+                if (!w.Troubled && Proven(id)) continue;
                 (rooms ??= [])[id] = Math.Max(0, Room(w));
             }
             return rooms;
+        }
+    }
+
+    /// <summary>
+    /// What a claim took, beyond their share, for webhooks that <paramref name="rooms"/> did not name and that are not proven here:
+    /// the caller parks those, and they are let go as the webhook's attempts finish (all at once when one succeeds in time).
+    /// Null when there are none, as for a claim of proven webhooks only.
+    /// </summary>
+    public List<Storage.ClaimedDelivery>? BeyondFirstShare(IReadOnlyDictionary<Guid, int>? rooms, IReadOnlyList<Storage.ClaimedDelivery> claimed)
+    {
+        lock (_lock)
+        {
+            List<Storage.ClaimedDelivery>? over = null;
+            Dictionary<Guid, int>? taken = null;
+            foreach (var delivery in claimed)
+            {
+                var id = delivery.Target.Id;
+                if (rooms?.ContainsKey(id) == true || Proven(id)) continue;
+                var n = (taken ??= [])[id] = taken.GetValueOrDefault(id) + 1;
+                if (n <= share - (_webhooks.TryGetValue(id, out var w) ? w.InFlight : 0)) continue;
+                (over ??= []).Add(delivery);
+                Of(id).Parked = true;
+            }
+            return over;
         }
     }
 
@@ -192,7 +230,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         {
             List<(Guid, int)>? list = null;
             foreach (var (id, w) in _webhooks)
-                if (w.Parked && (w.Troubled ? LetGoRoom(w) : Storage.DeliveryLimits.AtOnce) is > 0 and var room) (list ??= []).Add((id, room));
+                if (w.Parked && (w.Troubled || !Proven(id) ? LetGoRoom(w) : Storage.DeliveryLimits.AtOnce) is > 0 and var room) (list ??= []).Add((id, room));
             return list ?? [];
         }
     }
@@ -225,6 +263,8 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         if (w.Failing && time.GetElapsedTime(w.SecondAt) < RateWindow) room = Math.Min(room, share - w.StartedThisSecond);
         return room;
     }
+
+    private bool Proven(Guid id) => _proven.TryGetValue(id, out var at) && time.GetElapsedTime(at) < ProvenMemory;
 
     private Webhook Of(Guid id) => _webhooks.TryGetValue(id, out var w) ? w : _webhooks[id] = new Webhook();
 }

@@ -70,6 +70,14 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
         return parked;
     }
 
+    public async Task ParkClaimedAsync(IReadOnlyList<long> deliveryIds, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var write = await db.BeginWriteAsync(ct, durable: false);
+        await D.GiveBackAsync(write.Connection, write.Transaction,
+            deliveryIds.Select(id => (id, now + DeliveryLimits.CongestedFallback, DeliveryLimits.Parked)).ToList());
+        await write.CommitAsync(ct);
+    }
+
     public async Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default)
     {
         var released = new int[parked.Count];

@@ -28,6 +28,12 @@ public interface IDeliveryStore
     /// </summary>
     Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default);
 
+    /// <summary>
+    /// Parks deliveries this node claimed and will not send now (a webhook's first share is all it sends before its receiver is
+    /// known), as a claim parks what it takes beyond a room.
+    /// </summary>
+    Task ParkClaimedAsync(IReadOnlyList<long> deliveryIds, DateTimeOffset now, CancellationToken ct = default);
+
     /// <summary>Makes up to Count parked deliveries of each webhook due now, the oldest first; how many it let go of each.</summary>
     Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default);
 

@@ -65,11 +65,14 @@ public abstract class SqlDialect : ISqlDialect
 
     /// <summary>
     /// Gives leased deliveries back to the queue, each due at its own time and held as <see cref="DeliveryLimits"/> says. One
-    /// statement per delivery, prepared once: SQLite runs them in process; PostgreSQL sends one statement over arrays.
+    /// cancelled meanwhile (its webhook deleted or paused while it was leased: no due time) leaves the queue instead, as the
+    /// attempt it will not have would have made it; given back, it would stand due for a webhook that is gone. One statement
+    /// per delivery, prepared once: SQLite runs them in process; PostgreSQL sends one statement over arrays.
     /// </summary>
     public virtual Task GiveBackAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(long Id, DateTimeOffset DueAt, int Hold)> rows) =>
         Dapper.SqlMapper.ExecuteAsync(c,
-            "UPDATE delivery_queue SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = @DueAt, hold = @Hold WHERE delivery_id = @Id;",
+            "UPDATE delivery_queue SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = @DueAt, hold = @Hold " +
+            "WHERE delivery_id = @Id AND due_at IS NOT NULL; DELETE FROM delivery_queue WHERE delivery_id = @Id AND due_at IS NULL;",
             rows.Select(r => new { r.Id, r.DueAt, r.Hold }), tx);
 
     /// <summary>Writes a group of ingest requests in the open transaction; one failing request fails alone.</summary>

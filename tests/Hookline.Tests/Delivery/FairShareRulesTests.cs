@@ -1,16 +1,78 @@
 using Hookline.Delivery;
+using Hookline.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hookline.Tests.Delivery;
 
-/// <summary>FairShare's rules on a clock the test moves: 4 slots, slow after 1 s, a troubled webhook's share 2.</summary>
+/// <summary>
+/// FairShare's rules on a clock the test moves: 4 slots, slow after 1 s, a troubled webhook's share 2. Webhooks a and b have
+/// been proven (an attempt of each succeeded in time); c is new here.
+/// </summary>
 public sealed class FairShareRulesTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly FairShare _fair;
-    private readonly Guid _a = Guid.NewGuid(), _b = Guid.NewGuid();
+    private readonly Guid _a = Guid.NewGuid(), _b = Guid.NewGuid(), _c = Guid.NewGuid();
 
-    public FairShareRulesTests() => _fair = new FairShare(4, TimeSpan.FromSeconds(1), 2, _time);
+    public FairShareRulesTests()
+    {
+        _fair = new FairShare(4, TimeSpan.FromSeconds(1), 2, _time);
+        foreach (var proven in new[] { _a, _b }) Assert.True(_fair.Finish(_fair.Start(proven), succeeded: true, out _));
+    }
+
+    private static List<ClaimedDelivery> Claim(Guid webhook, int count) =>
+    [
+        .. Enumerable.Range(1, count).Select(i => new ClaimedDelivery(i, $"msg_{i}", Guid.NewGuid(), "task_added", "{}", 1, 5, 1,
+            new WebhookTarget(webhook, Guid.Empty, "https://receiver.example/hook", "custom", null, "none", null, []))),
+    ];
+
+    [Fact]
+    public void ANewWebhookSendsItsShareUntilAnAttemptSucceedsInTimeThenItMayUseEverySlot()
+    {
+        Assert.Null(_fair.BeyondFirstShare(null, Claim(_a, 4))); // proven: no limit
+        var claimed = Claim(_c, 4);
+        var over = _fair.BeyondFirstShare(null, claimed);
+        Assert.Equal(claimed.Skip(2), over); // its share of 2, the first due first: the rest is parked by the caller
+        var first = claimed.Take(2).Select(_ => _fair.Start(_c)).ToList();
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 0 }, _fair.Rooms()); // claims pass it by meanwhile
+        Assert.Empty(_fair.ToLetGo());
+        Assert.Empty(_fair.ToPark()); // not troubled: nothing known against it
+
+        Assert.True(_fair.Finish(first[0], succeeded: false, out var wake)); // a failure in time: unproven still, room for one
+        Assert.True(wake);
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 1 }, _fair.Rooms());
+        Assert.Equal([(_c, 1)], _fair.ToLetGo());
+        Assert.True(_fair.Finish(first[1], succeeded: true, out wake)); // in time: proven
+        Assert.True(wake);
+        Assert.Null(_fair.Rooms());
+        Assert.Equal([(_c, Hookline.Storage.DeliveryLimits.AtOnce)], _fair.ToLetGo()); // the rest goes at once
+        Assert.Null(_fair.BeyondFirstShare(null, Claim(_c, 4)));
+    }
+
+    [Fact]
+    public void AHangingNewWebhookHoldsOnlyItsShareThenTheSlowLaneTakesIt()
+    {
+        Assert.Equal(2, _fair.BeyondFirstShare(null, Claim(_c, 4))!.Count);
+        var hanging = new[] { _fair.Start(_c), _fair.Start(_c) };
+        var rooms = _fair.Rooms();
+        Assert.Equal(0, rooms![_c]);
+        Assert.Null(_fair.BeyondFirstShare(rooms, Claim(_c, 1))); // named: the claim parks beyond its room itself
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, _fair.Sweep()); // slow: its slots go back, and now it is troubled
+        Assert.Equal([_c], _fair.ToPark());
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 0 }, _fair.Rooms());
+        foreach (var a in hanging) Assert.False(_fair.Finish(a, succeeded: false, out _));
+    }
+
+    [Fact]
+    public void AProvenWebhookStaysProvenForTenMinutesWithoutAttempts()
+    {
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.Null(_fair.BeyondFirstShare(null, Claim(_a, 4)));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        _fair.Sweep();
+        Assert.Equal(2, _fair.BeyondFirstShare(null, Claim(_a, 4))!.Count);
+    }
 
     [Fact]
     public void AnAttemptWaitingPastTheThresholdGivesItsSlotBackAndTroublesItsWebhook()

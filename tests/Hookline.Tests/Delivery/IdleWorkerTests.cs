@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Hookline.Auth;
 using Hookline.Delivery;
 using Hookline.Tests.Support;
@@ -43,5 +44,45 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
         var polls = (int)(SlowAnswer / new DeliveryOptions().PollInterval);
         Assert.InRange(claims, 1, polls + 2);
         Assert.Single(receiver.Requests);
+    }
+
+    /// <summary>
+    /// A claim passes a webhook by when it has no room (its first share in flight to a receiver nothing is known about, which
+    /// hangs): its due backlog is no work, and the worker looks again a sweep's time later (or when woken), not at once.
+    /// </summary>
+    [Fact]
+    public async Task AWebhookPassedByForWantOfRoomIsNotClaimedBackToBack()
+    {
+        CountingDeliveryStore store = null!;
+        var firstRequest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (_, http) =>
+        {
+            firstRequest.TrySetResult();
+            await Task.Delay(SlowAnswer, http.RequestAborted);
+        };
+        using var app = new HooklineFactory(new()
+        {
+            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+            ["Hookline:Delivery:Timeout"] = "00:00:30",
+            ["Hookline:Delivery:PauseAfterConsecutiveFailures"] = "1000",
+        }, services: CountingDeliveryStore.Register);
+        store = app.Service<CountingDeliveryStore>();
+        var workspace = Guid.NewGuid();
+        await (await app.AdminAsync(workspace)).CreateWebhookAsync(Json.Form(uri: receiver.Url + "/hangs"));
+        var publisher = await app.ClientAsync(workspace, Permissions.EventsPublish);
+        var before = store.Claims;
+        for (var i = 0; i < 2; i++)
+            (await publisher.PostAsJsonAsync("/api/v1/events/batch", Enumerable.Range(0, 500).Select(n => TestEvents.Event(entityId: $"e{i}-{n}")))).EnsureSuccessStatusCode();
+
+        await firstRequest.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var claims = store.Claims - before;
+        output.WriteLine($"{claims} claim queries from the backlog's queuing to 2 s after the first request; {receiver.Count} requests");
+
+        // Four sweeps a SlowAfter (250 ms): 16 looks in 2 s, and a few more when woken. Looking again at once, while what is
+        // due cannot go, made hundreds; the backlog is parked apart once the webhook is found slow.
+        Assert.InRange(claims, 0, 40);
+        Assert.Equal(new DeliveryOptions().SlowShare, receiver.Count); // its first share, and no more while it hangs
     }
 }

@@ -197,6 +197,24 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
         Assert.Null(await _webhooks.GetAsync(_workspace, _hook.Id));
     }
 
+    [Fact]
+    public async Task ClaimedDeliveriesParkedAfterTheirWebhookWasDeletedLeaveTheQueueAndNoLaterClaimMeetsThem()
+    {
+        var other = _hook with { Id = Guid.NewGuid(), Name = "other" };
+        await _webhooks.InsertAsync(other, Signing.NewSecret());
+        await PublishAsync(3, T0); // three to each
+        var claimed = await Claim(10, T0);
+        Assert.Equal(6, claimed.Count);
+        Assert.True(await _webhooks.DeleteAsync(_workspace, _hook.Id)); // while they are leased: cancelled, no longer due
+        await _deliveries.ParkClaimedAsync([.. claimed.Select(d => d.Id)], T0); // beyond first shares: parked, not sent
+
+        Assert.Equal(new[] { 3, 0 }, await _deliveries.LetGoAsync([(other.Id, 10), (_hook.Id, 10)], T0.AddSeconds(1)));
+        var again = await Claim(10, T0.AddMinutes(10)); // past the parked fallback too: the deleted webhook's are gone
+        Assert.Equal(claimed.Where(d => d.Target.Id == other.Id).Select(d => d.Id).Order(), again.Select(d => d.Id).Order());
+        foreach (var d in claimed.Where(d => d.Target.Id == _hook.Id))
+            Assert.True(await _deliveries.GetAsync(d.Id) is null or { Status: DeliveryStatus.Cancelled }, $"delivery {d.Id} is still pending");
+    }
+
     private async Task<int> PublishIngestCount(DateTimeOffset at)
     {
         var outcome = await _events.IngestAsync([new NewEvent(Guid.NewGuid(), _workspace, "task_added", true, "{}", at)], null, 3,

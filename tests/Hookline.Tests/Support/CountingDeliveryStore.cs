@@ -30,6 +30,9 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 
     public Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default) => inner.ParkAsync(webhookId, now, ct);
 
+    public Task ParkClaimedAsync(IReadOnlyList<long> deliveryIds, DateTimeOffset now, CancellationToken ct = default) =>
+        inner.ParkClaimedAsync(deliveryIds, now, ct);
+
     public Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default) =>
         inner.LetGoAsync(parked, now, ct);
 

@@ -39,7 +39,8 @@ public sealed partial class PostgresDialect
         c.ExecuteAsync(
             """
             UPDATE delivery_queue q SET lease_until = NULL, lease_token = NULL, leased_by = NULL, due_at = b.due_at, hold = b.hold
-            FROM unnest(@Ids, @Dues, @Holds) AS b(id, due_at, hold) WHERE q.delivery_id = ANY(@Ids) AND q.delivery_id = b.id;
+            FROM unnest(@Ids, @Dues, @Holds) AS b(id, due_at, hold) WHERE q.delivery_id = ANY(@Ids) AND q.delivery_id = b.id AND q.due_at IS NOT NULL;
+            DELETE FROM delivery_queue WHERE delivery_id = ANY(@Ids) AND due_at IS NULL;
             """,
             new
             {
