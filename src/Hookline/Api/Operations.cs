@@ -15,8 +15,9 @@ public static class Operations
     /// </summary>
     private static OpenApiLicense License(IConfiguration configuration)
     {
-        var identifier = configuration["Hookline:OpenApi:License"] is { Length: > 0 } set ? set : "LicenseRef-Proprietary";
-        return new() { Identifier = identifier, Name = identifier.StartsWith("LicenseRef-", StringComparison.Ordinal) ? identifier[11..] : identifier };
+        const string Custom = "LicenseRef-"; // SPDX's prefix for terms of one's own
+        var identifier = configuration["Hookline:OpenApi:License"] is { Length: > 0 } set ? set : Custom + "Proprietary";
+        return new() { Identifier = identifier, Name = identifier.StartsWith(Custom, StringComparison.Ordinal) ? identifier[Custom.Length..] : identifier };
     }
 
     public static IServiceCollection AddOperations(this IServiceCollection services)

@@ -90,9 +90,9 @@ public sealed class DeliveryWorker(
     {
         try
         {
-            await store.ParkClaimedAsync([.. over.Select(d => d.Id)], time.GetUtcNow(), stopping);
-            var parked = over.ToHashSet();
-            return [.. claimed.Where(d => !parked.Contains(d))];
+            var parked = over.Select(d => d.Id).ToHashSet();
+            await store.ParkClaimedAsync([.. parked], time.GetUtcNow(), stopping);
+            return [.. claimed.Where(d => !parked.Contains(d.Id))];
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

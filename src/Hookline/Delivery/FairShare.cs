@@ -175,7 +175,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
                 var id = delivery.Target.Id;
                 if (rooms?.ContainsKey(id) == true || Proven(id)) continue;
                 var n = (taken ??= [])[id] = taken.GetValueOrDefault(id) + 1;
-                if (n <= share - (_webhooks.TryGetValue(id, out var w) ? w.InFlight : 0)) continue;
+                if (n <= (_webhooks.TryGetValue(id, out var w) ? Room(w) : share)) continue;
                 (over ??= []).Add(delivery);
                 Of(id).Parked = true;
             }

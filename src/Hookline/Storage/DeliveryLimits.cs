@@ -75,9 +75,13 @@ public sealed class DeliveryLimits(SqlDialect d)
         var over = claimed.Where(x => rooms.ContainsKey(x.Target.Id)).GroupBy(x => x.Target.Id)
             .SelectMany(g => g.OrderBy(x => x.Id).Skip(rooms[g.Key])).ToHashSet();
         if (over.Count == 0) return claimed;
-        await d.GiveBackAsync(c, tx, over.Select(x => (x.Id, now + CongestedFallback, Parked)).ToList());
+        await ParkLeasedAsync(c, tx, over.Select(x => x.Id), now);
         return claimed.Where(x => !over.Contains(x)).ToList();
     }
+
+    /// <summary>Gives leased deliveries back parked for a troubled or not yet proven webhook, until let go or <see cref="CongestedFallback"/>.</summary>
+    public Task ParkLeasedAsync(DbConnection c, DbTransaction tx, IEnumerable<long> deliveryIds, DateTimeOffset now) =>
+        d.GiveBackAsync(c, tx, deliveryIds.Select(id => (id, now + CongestedFallback, Parked)).ToList());
 
     /// <summary>How many of the webhook's deliveries may be in flight at once, when limited.</summary>
     public static int? Cap(DeliveryPolicy p) => p.Fifo ? 1 : p.MaxConcurrency;

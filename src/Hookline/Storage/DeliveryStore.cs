@@ -73,8 +73,7 @@ public sealed class DeliveryStore(SqlDb db) : IDeliveryStore
     public async Task ParkClaimedAsync(IReadOnlyList<long> deliveryIds, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct, durable: false);
-        await D.GiveBackAsync(write.Connection, write.Transaction,
-            deliveryIds.Select(id => (id, now + DeliveryLimits.CongestedFallback, DeliveryLimits.Parked)).ToList());
+        await _limits.ParkLeasedAsync(write.Connection, write.Transaction, deliveryIds, now);
         await write.CommitAsync(ct);
     }
 
