@@ -50,7 +50,10 @@ public sealed partial class Workloads
             var batches = Enumerable.Range(0, NoisyBacklog / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize, "task_deleted")).ToList();
             await PublishAsync([node.Client], batches, publishers: 2);
         }
+        var cpu = (Node: node.CpuSeconds(), Postgres: CostMeter.PostgresCpuMs(), Bench: Environment.CpuUsage.TotalTime.TotalSeconds);
         await PacedAsync(node, NoisyRate, NoisyRate * sizes.NoisySeconds);
+        Console.Write($"[CPU in the window: node {node.CpuSeconds() - cpu.Node:0.0} s, bench {Environment.CpuUsage.TotalTime.TotalSeconds - cpu.Bench:0.0} s" +
+            (cpu.Postgres is { } pg ? $", postgres {(CostMeter.PostgresCpuMs() - pg) / 1000:0.0} s] " : "] "));
         var ms = receiver.LatenciesMs();
         var slow = receiver.LatenciesInOrderMs().Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * ms[ms.Length / 2] + 10)
             .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();

@@ -88,7 +88,7 @@ public sealed class CostMeter
     /// User and system CPU of the postgres processes on this machine, from /proc; null where there are none (a remote
     /// server). Backends that ended meanwhile take their time with them, so this can only undercount.
     /// </summary>
-    private static double? PostgresCpuMs()
+    public static double? PostgresCpuMs()
     {
         double ticks = 0;
         var found = false;

@@ -17,18 +17,22 @@ public static class DeliverySetup
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<DeliveryCommands>();
         services.AddSingleton<OperationalEvents>();
-        services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = NetworkGuard.ConnectCallback(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks == true),
-                AllowAutoRedirect = false,
-                UseProxy = false, // through a proxy, ConnectCallback would vet the proxy, not the receiver
-                UseCookies = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-            })
-            // The default handler logs request URIs, and a Slack webhook's URI is its secret.
-            .RemoveAllLoggers();
+        // Two clients, each with its own connection pools: requests to receivers not known to answer in time go over the
+        // second (FairShare.Apart), so that a burst of them never takes the warm connections that proven receivers on the
+        // same host use, nor makes those wait behind the new connections the burst opens.
+        foreach (var name in new[] { WebhookSender.HttpClientName, WebhookSender.ApartHttpClientName })
+            services.AddHttpClient(name, c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+                {
+                    ConnectCallback = NetworkGuard.ConnectCallback(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks == true),
+                    AllowAutoRedirect = false,
+                    UseProxy = false, // through a proxy, ConnectCallback would vet the proxy, not the receiver
+                    UseCookies = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                })
+                // The default handler logs request URIs, and a Slack webhook's URI is its secret.
+                .RemoveAllLoggers();
         services.AddOptions<Api.NodeOptions>().BindConfiguration(Api.NodeOptions.Section);
         if (configuration.GetValue("Hookline:Node:Worker", true))
         {

@@ -38,12 +38,14 @@ public sealed class DeliveryWorker(
                 var free = slots.CurrentCount + 1;
                 IReadOnlyList<ClaimedDelivery> claimed;
                 IReadOnlyDictionary<Guid, int>? rooms = null;
+                var drained = false; // the claim took less than it asked for: nothing more is due now, and a commit wakes us
                 try
                 {
                     if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
                     rooms = fair.Rooms();
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
                         node.Value.Name, rooms, stopping);
+                    drained = claimed.Count < free;
                     fair.Claimed(rooms, claimed);
                     if (fair.BeyondFirstShare(rooms, claimed) is { } over) claimed = await ParkBeyondFirstShareAsync(claimed, over, stopping);
                     if (parking.IsCompleted && fair.ToPark() is { Count: > 0 } toPark) parking = ParkBacklogsAsync(fair, toPark, stopping);
@@ -68,6 +70,10 @@ public sealed class DeliveryWorker(
                     var task = AttemptAsync(delivery, slots, fair);
                     lock (inFlight) inFlight.Add(task);
                 }
+                // Not a second claim at once, which would find nothing (at a few hundred events a second, one for every
+                // delivery): a look along the due index says whether anything is due (a claim trimmed by limits leaves some),
+                // and otherwise the next commit wakes us. A claim that passed a webhook by claims again at once, as before.
+                if (drained && rooms?.Values.Any(r => r <= 0) != true) await WaitForWorkAsync(passedBy: false, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
@@ -158,7 +164,7 @@ public sealed class DeliveryWorker(
         try
         {
             using var span = Tracing.StartAttempt(delivery);
-            var (outcome, message) = await sender.SendAsync(delivery, CancellationToken.None);
+            var (outcome, message) = await sender.SendAsync(delivery, fair.Apart(delivery.Target.Id), CancellationToken.None);
             succeeded = outcome.Success;
             metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;

@@ -264,6 +264,16 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         return room;
     }
 
+    /// <summary>
+    /// Whether the webhook's requests go over connections apart from those of proven receivers: it is troubled or not proven
+    /// here. Webhooks on one host share their connections otherwise, and a troubled one's attempts, started together as its
+    /// hanging ones time out together, would take the idle connections and leave the others waiting for new ones.
+    /// </summary>
+    public bool Apart(Guid webhookId)
+    {
+        lock (_lock) return !Proven(webhookId) || _webhooks.TryGetValue(webhookId, out var w) && w.Troubled;
+    }
+
     private bool Proven(Guid id) => _proven.TryGetValue(id, out var at) && time.GetElapsedTime(at) < ProvenMemory;
 
     private Webhook Of(Guid id) => _webhooks.TryGetValue(id, out var w) ? w : _webhooks[id] = new Webhook();

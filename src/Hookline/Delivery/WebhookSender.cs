@@ -17,12 +17,16 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
     IEnumerable<IDeliveryRenderer> renderers, SecretProtector protector, ILogger<WebhookSender> logger)
 {
     public const string HttpClientName = "delivery";
+
+    /// <summary>The client, with connection pools of its own, for receivers not known to answer in time.</summary>
+    public const string ApartHttpClientName = "delivery-apart";
     public const int MaxLoggedResponseBytes = 4096;
     public static readonly string UserAgent = $"Hookline/{typeof(WebhookSender).Assembly.GetName().Version?.ToString(3)}";
 
     private readonly Dictionary<string, IDeliveryRenderer> _renderers = renderers.ToDictionary(r => r.ReceiverType);
 
-    public async Task<(SendOutcome Outcome, string Message)> SendAsync(ClaimedDelivery delivery, CancellationToken ct)
+    /// <param name="apart">Sent over connections apart from those of receivers known to answer in time (<see cref="FairShare.Apart"/>).</param>
+    public async Task<(SendOutcome Outcome, string Message)> SendAsync(ClaimedDelivery delivery, bool apart, CancellationToken ct)
     {
         var renderer = _renderers.GetValueOrDefault(delivery.Target.ReceiverType) ?? _renderers[Webhooks.ReceiverTypes.Custom];
         var rendered = renderer.Render(delivery);
@@ -58,7 +62,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
         cts.CancelAfter(timeout);
         try
         {
-            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var response = await clients.CreateClient(apart ? ApartHttpClientName : HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             var body = await ReadPrefixAsync(response.Content, cts.Token);
             var code = (int)response.StatusCode;
             var success = code is >= 200 and < 300;

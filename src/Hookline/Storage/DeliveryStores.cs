@@ -37,6 +37,7 @@ public interface IDeliveryStore
     /// <summary>Makes up to Count parked deliveries of each webhook due now, the oldest first; how many it let go of each.</summary>
     Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default);
 
+    /// <summary>When the next delivery not in flight is due (null: none is queued); a worker sleeps until then or its poll interval.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
 
     /// <summary>

@@ -114,6 +114,37 @@ public sealed class FairShareTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHangingWebhookNeverTakesTheConnectionsOfAProvenOneOnTheSameHost()
+    {
+        var used = new ConcurrentDictionary<(string Connection, bool Hangs), bool>();
+        var proven = false; // its first deliveries, before one answered in time, go apart too
+        _healthy.Respond = async (r, http) =>
+        {
+            var hangs = r.Path.StartsWith("/hangs", StringComparison.Ordinal);
+            if (hangs || Volatile.Read(ref proven)) used[(http.Connection.Id, hangs)] = true;
+            if (!hangs) { await http.Response.WriteAsync("ok"); return; }
+            try { await Task.Delay(Timeout.Infinite, http.RequestAborted); }
+            catch (OperationCanceledException) { }
+        };
+        await _workspace.Admin.CreateWebhookAsync(Json.Form(uri: _healthy.Url + "/fine", events: "task_added"));
+        for (var i = 0; i < 10; i++) await _workspace.Publisher.PublishAsync(TestEvents.Event(entityId: $"e{i}"));
+        await Eventually.TrueAsync(() => _healthy.Count == 10, 10, "the proven webhook's first deliveries");
+        Volatile.Write(ref proven, true);
+        for (var i = 10; i < 20; i++) await _workspace.Publisher.PublishAsync(TestEvents.Event(entityId: $"e{i}"));
+        await Eventually.TrueAsync(() => _healthy.Count == 20, 10, "the proven webhook's next deliveries"); // their connections idle now
+
+        await _workspace.Admin.CreateWebhookAsync(Json.Form(uri: _healthy.Url + "/hangs", events: "task_deleted"));
+        await PublishAsync("task_deleted", 0, 100);
+        await Eventually.TrueAsync(() => used.Keys.Count(k => k.Hangs) >= Share, 10, "the hanging webhook's share sent");
+        for (var i = 20; i < 40; i++) await _workspace.Publisher.PublishAsync(TestEvents.Event(entityId: $"e{i}"));
+        await Eventually.TrueAsync(() => _healthy.Requests.Count(r => r.Path == "/fine") == 40, 10, "the proven webhook's deliveries");
+
+        var shared = used.Keys.Where(k => k.Hangs).Select(k => k.Connection).Intersect(used.Keys.Where(k => !k.Hangs).Select(k => k.Connection)).ToList();
+        output.WriteLine($"{used.Keys.Count(k => !k.Hangs)} connections for the proven webhook, {used.Keys.Count(k => k.Hangs)} for the hanging one");
+        Assert.Empty(shared); // on one pool, the hanging requests took the idle connections the proven webhook had opened
+    }
+
+    [Fact]
     public async Task AReceiverThatAnswersInTimeMayUseEverySlot()
     {
         var (open, most) = (0, 0);

@@ -31,6 +31,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         ["Hookline__Delivery__Timeout"] = "00:00:02",
         ["Hookline__Delivery__Lease"] = lease,
         ["Hookline__Delivery__Concurrency"] = "16",
+        // Leases and shared work, not fairness: on a loaded machine the receiver's 15 ms can pass the 250 ms default, and a
+        // node that finds the webhook slow parks its backlog, which stays parked for 5 minutes should that node be killed.
+        ["Hookline__Delivery__SlowAfter"] = "00:00:01.500",
         ["Hookline__Delivery__RetrySchedule__0"] = "00:00:00.200",
         ["Hookline__Node__Name"] = node,
     };

@@ -339,14 +339,17 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NextDueIsWhenALeaseRunsOutNotTheDueTimeOfADeliveryInFlight()
+    public async Task NextDueLeavesOutDeliveriesInFlight()
     {
         await PublishAsync(1, T0);
-        Assert.Single(await Claim(10, T0));
-        Assert.Equal(T0 + Lease, await _deliveries.NextDueAsync()); // not T0: a worker would claim back to back until then
+        var inFlight = Assert.Single(await Claim(10, T0));
+        Assert.Null(await _deliveries.NextDueAsync()); // not T0: a worker would claim back to back until the lease runs out
 
         await PublishAsync(1, T0.AddSeconds(5));
         Assert.Equal(T0.AddSeconds(5), await _deliveries.NextDueAsync());
+
+        Assert.Equal(1, await _deliveries.CompleteAsync([Result(inFlight, false, T0.AddSeconds(1), retryAt: T0.AddSeconds(3))], 5, "n1"));
+        Assert.Equal(T0.AddSeconds(3), await _deliveries.NextDueAsync()); // its retry is due before the other
     }
 
     [Fact]
