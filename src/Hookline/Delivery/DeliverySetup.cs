@@ -18,7 +18,7 @@ public static class DeliverySetup
         services.AddSingleton<DeliveryCommands>();
         services.AddSingleton<OperationalEvents>();
         // Two clients, each with its own connection pools: requests to receivers not known to answer in time go over the
-        // second (FairShare.Apart), so that a burst of them never takes the warm connections that proven receivers on the
+        // second (FairShare.Attempt.Apart), so that a burst of them never takes the warm connections that proven receivers on the
         // same host use, nor makes those wait behind the new connections the burst opens.
         foreach (var name in new[] { WebhookSender.HttpClientName, WebhookSender.ApartHttpClientName })
             services.AddHttpClient(name, c => c.Timeout = Timeout.InfiniteTimeSpan)

@@ -38,14 +38,14 @@ public sealed class DeliveryWorker(
                 var free = slots.CurrentCount + 1;
                 IReadOnlyList<ClaimedDelivery> claimed;
                 IReadOnlyDictionary<Guid, int>? rooms = null;
-                var drained = false; // the claim took less than it asked for: nothing more is due now, and a commit wakes us
+                bool drained = false, passedBy = false; // took less than it asked for (nothing more due now); passed a webhook by (no room)
                 try
                 {
                     if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
                     rooms = fair.Rooms();
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
                         node.Value.Name, rooms, stopping);
-                    drained = claimed.Count < free;
+                    (drained, passedBy) = (claimed.Count < free, rooms?.Values.Any(r => r <= 0) == true);
                     fair.Claimed(rooms, claimed);
                     if (fair.BeyondFirstShare(rooms, claimed) is { } over) claimed = await ParkBeyondFirstShareAsync(claimed, over, stopping);
                     if (parking.IsCompleted && fair.ToPark() is { Count: > 0 } toPark) parking = ParkBacklogsAsync(fair, toPark, stopping);
@@ -60,7 +60,7 @@ public sealed class DeliveryWorker(
                 if (claimed.Count == 0)
                 {
                     slots.Release();
-                    await WaitForWorkAsync(passedBy: rooms?.Values.Any(r => r <= 0) == true, stopping);
+                    await WaitForWorkAsync(passedBy, stopping);
                     continue;
                 }
                 for (var i = 1; i < claimed.Count; i++) await slots.WaitAsync(stopping); // free by construction: only this loop takes slots
@@ -73,7 +73,7 @@ public sealed class DeliveryWorker(
                 // Not a second claim at once, which would find nothing (at a few hundred events a second, one for every
                 // delivery): a look along the due index says whether anything is due (a claim trimmed by limits leaves some),
                 // and otherwise the next commit wakes us. A claim that passed a webhook by claims again at once, as before.
-                if (drained && rooms?.Values.Any(r => r <= 0) != true) await WaitForWorkAsync(passedBy: false, stopping);
+                if (drained && !passedBy) await WaitForWorkAsync(passedBy: false, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
@@ -164,7 +164,7 @@ public sealed class DeliveryWorker(
         try
         {
             using var span = Tracing.StartAttempt(delivery);
-            var (outcome, message) = await sender.SendAsync(delivery, fair.Apart(delivery.Target.Id), CancellationToken.None);
+            var (outcome, message) = await sender.SendAsync(delivery, attempt.Apart, CancellationToken.None);
             succeeded = outcome.Success;
             metrics.Attempted(delivery.Target.ReceiverType, outcome.Success, outcome.DurationMs);
             var o = options.CurrentValue;

@@ -45,6 +45,13 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         internal Guid WebhookId { get; } = webhookId;
         internal long Started { get; } = started;
         internal bool InSlowLane { get; set; }
+
+        /// <summary>
+        /// Sent over connections apart from those of proven receivers: its webhook was troubled or not proven here when it
+        /// started. Webhooks on one host share their connections otherwise, and a troubled one's attempts, started together as
+        /// its hanging ones time out together, would take the idle connections and leave the others waiting for new ones.
+        /// </summary>
+        public bool Apart { get; internal set; }
     }
 
     private sealed class Webhook
@@ -79,6 +86,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             _live.Add(attempt);
             if (_live.Count == 1 && _busy.CurrentCount == 0) _busy.Release();
             var w = Of(webhookId);
+            attempt.Apart = w.Troubled || !Proven(webhookId);
             w.InFlight++;
             if (time.GetElapsedTime(w.SecondAt) >= RateWindow) (w.SecondAt, w.StartedThisSecond) = (time.GetTimestamp(), 0);
             w.StartedThisSecond++;
@@ -262,16 +270,6 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         var room = share - w.InFlight;
         if (w.Failing && time.GetElapsedTime(w.SecondAt) < RateWindow) room = Math.Min(room, share - w.StartedThisSecond);
         return room;
-    }
-
-    /// <summary>
-    /// Whether the webhook's requests go over connections apart from those of proven receivers: it is troubled or not proven
-    /// here. Webhooks on one host share their connections otherwise, and a troubled one's attempts, started together as its
-    /// hanging ones time out together, would take the idle connections and leave the others waiting for new ones.
-    /// </summary>
-    public bool Apart(Guid webhookId)
-    {
-        lock (_lock) return !Proven(webhookId) || _webhooks.TryGetValue(webhookId, out var w) && w.Troubled;
     }
 
     private bool Proven(Guid id) => _proven.TryGetValue(id, out var at) && time.GetElapsedTime(at) < ProvenMemory;

@@ -25,7 +25,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptionsMonitor<De
 
     private readonly Dictionary<string, IDeliveryRenderer> _renderers = renderers.ToDictionary(r => r.ReceiverType);
 
-    /// <param name="apart">Sent over connections apart from those of receivers known to answer in time (<see cref="FairShare.Apart"/>).</param>
+    /// <param name="apart">Sent over connections apart from those of receivers known to answer in time (<see cref="FairShare.Attempt.Apart"/>).</param>
     public async Task<(SendOutcome Outcome, string Message)> SendAsync(ClaimedDelivery delivery, bool apart, CancellationToken ct)
     {
         var renderer = _renderers.GetValueOrDefault(delivery.Target.ReceiverType) ?? _renderers[Webhooks.ReceiverTypes.Custom];
