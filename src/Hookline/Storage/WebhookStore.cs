@@ -103,12 +103,14 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
     {
         await using var write = await db.BeginWriteAsync(ct);
         var (c, tx) = (write.Connection, write.Transaction);
+        // The queue and deliveries before the webhook's row, in the order that recording results takes its locks: the other
+        // way round, a delete while a result of the webhook was being recorded deadlocked on PostgreSQL (and answered 503).
+        var found = await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;",
+            new { workspaceId, id }, tx);
+        if (found == 0) { await write.CommitAsync(ct); return false; }
+        await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = id, At = time.GetUtcNow() }, tx);
         var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;", new { workspaceId, id }, tx);
-        if (deleted == 1)
-        {
-            await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @workspaceId AND webhook_id = @id;", new { workspaceId, id }, tx);
-            await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = id, At = time.GetUtcNow() }, tx);
-        }
+        await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @workspaceId AND webhook_id = @id;", new { workspaceId, id }, tx);
         await write.CommitAsync(ct);
         return deleted == 1;
     }
