@@ -109,11 +109,20 @@ public sealed class DeliveryWorker(
 
     /// <param name="passedBy">The claim passed a webhook by (no room): what is due of it is no work until its room comes back,
     /// which wakes the signal; until then the next look is a sweep's time away, not at once again.</param>
+    /// <remarks>
+    /// A store that cannot answer (a disk turned read-only, a database restarting) means a poll's wait: the claim after it
+    /// says whether the store is back. Thrown out of the claim loop, it stopped the worker for good while ingest went on.
+    /// </remarks>
     private async Task WaitForWorkAsync(bool passedBy, CancellationToken stopping)
     {
         var o = options.CurrentValue;
         var wait = o.PollInterval;
-        var next = await store.NextDueAsync(stopping);
+        DateTimeOffset? next = null;
+        try { next = await store.NextDueAsync(stopping); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Looking for the next due delivery failed; claiming again after the poll interval");
+        }
         if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
         if (passedBy && wait < o.SlowAfter / 4) wait = o.SlowAfter / 4;
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);

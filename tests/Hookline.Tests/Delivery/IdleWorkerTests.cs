@@ -85,4 +85,28 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
         Assert.InRange(claims, 0, 40);
         Assert.Equal(new DeliveryOptions().SlowShare, receiver.Count); // its first share, and no more while it hangs
     }
+
+    /// <summary>
+    /// The look for the next due delivery fails, as it does while the disk under SQLite is read-only: the worker waits a poll
+    /// and claims again. That failure, thrown out of the claim loop, stopped the worker for good while ingest still answered
+    /// 202 (DiskTroubleTests found it in CI: nothing accepted after the disk came back was delivered).
+    /// </summary>
+    [Fact]
+    public async Task AWorkerWhoseLookForTheNextDueDeliveryFailsGoesOnDelivering()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        using var app = new HooklineFactory(TestEvents.FastDelivery(), services: CountingDeliveryStore.Register);
+        var store = app.Service<CountingDeliveryStore>();
+        var workspace = Guid.NewGuid();
+        await (await app.AdminAsync(workspace)).CreateWebhookAsync(Json.Form(uri: receiver.Url));
+        var publisher = await app.ClientAsync(workspace, Permissions.EventsPublish);
+
+        store.FailNextDue(3);
+        await publisher.PublishAsync(TestEvents.Event(entityId: "during"));
+        await Eventually.TrueAsync(() => store.NextDueFailed == 3, what: "three failed looks for the next due delivery");
+        await publisher.PublishAsync(TestEvents.Event(entityId: "after"));
+
+        await Eventually.TrueAsync(() => receiver.Count == 2, what: "both events delivered");
+        Assert.Contains(app.Logs.Lines, l => l.Contains("Looking for the next due delivery failed"));
+    }
 }

@@ -3,12 +3,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hookline.Tests.Support;
 
-/// <summary>Hookline's own delivery store, whichever it is, with a count of the claim queries made through it.</summary>
+/// <summary>
+/// Hookline's own delivery store, whichever it is, with a count of the claim queries made through it, and looks for the next
+/// due delivery that can be made to fail as a store that cannot be reached fails.
+/// </summary>
 public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 {
-    private int _claims;
+    private int _claims, _nextDueFailures, _nextDueFailed;
 
     public int Claims => Volatile.Read(ref _claims);
+
+    /// <summary>How many looks for the next due delivery failed as asked (<see cref="FailNextDue"/>).</summary>
+    public int NextDueFailed => Volatile.Read(ref _nextDueFailed);
+
+    /// <summary>The next <paramref name="times"/> looks for the next due delivery throw, as a read-only disk's do.</summary>
+    public void FailNextDue(int times) => Volatile.Write(ref _nextDueFailures, times);
 
     /// <summary>Wraps the registered <see cref="IDeliveryStore"/>; the node and the test then share this one instance.</summary>
     public static void Register(IServiceCollection services)
@@ -36,7 +45,13 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
     public Task<int[]> LetGoAsync(IReadOnlyList<(Guid WebhookId, int Count)> parked, DateTimeOffset now, CancellationToken ct = default) =>
         inner.LetGoAsync(parked, now, ct);
 
-    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => inner.NextDueAsync(ct);
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
+    {
+        var left = Volatile.Read(ref _nextDueFailures);
+        if (left <= 0 || Interlocked.CompareExchange(ref _nextDueFailures, left - 1, left) != left) return inner.NextDueAsync(ct);
+        Interlocked.Increment(ref _nextDueFailed);
+        return Task.FromException<DateTimeOffset?>(new InvalidOperationException("the store cannot be reached (injected by the test)"));
+    }
 
     public Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, IAnnouncer? announcer = null,
         CancellationToken ct = default) =>
