@@ -38,7 +38,8 @@ public sealed class DeliveryWorker(
                 var free = slots.CurrentCount + 1;
                 IReadOnlyList<ClaimedDelivery> claimed;
                 IReadOnlyDictionary<Guid, int>? rooms = null;
-                bool drained = false, passedBy = false; // took less than it asked for (nothing more due now); passed a webhook by (no room)
+                // Took less than it asked for (nothing more due now); passed a webhook by (no room); took a webhook's whole room.
+                bool drained = false, passedBy = false, full = false;
                 try
                 {
                     if (fair.ToLetGo() is { Count: > 0 } letGo) fair.LetGo(letGo, await store.LetGoAsync(letGo, time.GetUtcNow(), stopping));
@@ -46,7 +47,7 @@ public sealed class DeliveryWorker(
                     claimed = await store.ClaimAsync(free, time.GetUtcNow(), options.CurrentValue.Lease, slack.CurrentValue.MinInterval,
                         node.Value.Name, rooms, stopping);
                     (drained, passedBy) = (claimed.Count < free, rooms?.Values.Any(r => r <= 0) == true);
-                    fair.Claimed(rooms, claimed);
+                    full = fair.Claimed(rooms, claimed);
                     if (fair.BeyondFirstShare(rooms, claimed) is { } over) claimed = await ParkBeyondFirstShareAsync(claimed, over, stopping);
                     if (parking.IsCompleted && fair.ToPark() is { Count: > 0 } toPark) parking = ParkBacklogsAsync(fair, toPark, stopping);
                 }
@@ -73,7 +74,7 @@ public sealed class DeliveryWorker(
                 // Not a second claim at once, which would find nothing (at a few hundred events a second, one for every
                 // delivery): a look along the due index says whether anything is due (a claim trimmed by limits leaves some),
                 // and otherwise the next commit wakes us. A claim that passed a webhook by claims again at once, as before.
-                if (drained && !passedBy) await WaitForWorkAsync(passedBy: false, stopping);
+                if (drained && !passedBy) await WaitForWorkAsync(passedBy: full, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
@@ -107,8 +108,9 @@ public sealed class DeliveryWorker(
         }
     }
 
-    /// <param name="passedBy">The claim passed a webhook by (no room): what is due of it is no work until its room comes back,
-    /// which wakes the signal; until then the next look is a sweep's time away, not at once again.</param>
+    /// <param name="passedBy">The claim passed a webhook by (no room), or took all its room: what is due of it is no work until
+    /// its room comes back, with an attempt's end (which wakes the signal) or its next pace window; the next look is that
+    /// window's time away (or a sweep's, the longer), not at once again, nor a poll's time away.</param>
     /// <remarks>
     /// A store that cannot answer (a disk turned read-only, a database restarting) means a poll's wait: the claim after it
     /// says whether the store is back. Thrown out of the claim loop, it stopped the worker for good while ingest went on.
@@ -124,7 +126,7 @@ public sealed class DeliveryWorker(
             logger.LogError(e, "Looking for the next due delivery failed; claiming again after the poll interval");
         }
         if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
-        if (passedBy && wait < o.SlowAfter / 4) wait = o.SlowAfter / 4;
+        if (passedBy) wait = TimeSpan.FromTicks(Math.Max((o.SlowAfter / 4).Ticks, Math.Min(wait.Ticks, FairShare.PaceWindow.Ticks)));
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
     }
 

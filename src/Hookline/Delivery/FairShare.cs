@@ -5,7 +5,8 @@ namespace Hookline.Delivery;
 /// receiver after <see cref="DeliveryOptions.SlowAfter"/> gives its slot back and goes on in the slow lane (at most
 /// <see cref="DeliveryOptions.Concurrency"/> attempts there). Its webhook is then troubled, as is one whose last
 /// <see cref="FailuresToTrouble"/> attempts here failed, until an attempt succeeds in time again; a troubled webhook may have at
-/// most <see cref="DeliveryOptions.SlowShare"/> attempts in flight on this node: a claim parks what it takes for it beyond that,
+/// most <see cref="DeliveryOptions.SlowShare"/> attempts in flight on this node, and start at most as many a second, an eighth
+/// of them in each eighth (<see cref="PaceWindow"/>): a claim parks what it takes for it beyond that,
 /// so that its backlog does not stand in front of others' deliveries, and as its attempts finish, its parked deliveries are let
 /// go again, as many as its share has room for. A webhook whose receiver answered in time lately (proven, here) may use every
 /// slot; one not proven yet gets its share until it is, so that a receiver nothing is known about, which may hang, never holds
@@ -19,8 +20,17 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
     /// <summary>Failed attempts in a row, here, that make a webhook troubled.</summary>
     public const int FailuresToTrouble = 3;
 
-    /// <summary>The window a failing webhook's attempts are counted in: at most its share of them in each.</summary>
-    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// A troubled or unproven webhook starts at most its share of attempts a second, an eighth of it in each eighth of a second:
+    /// 64 attempts started together to a receiver that hangs time out together, and 64 cancelled requests, their results and 64
+    /// new connections at one moment made the other webhooks' slowest deliveries (the bench's noisy workload).
+    /// </summary>
+    public static readonly TimeSpan PaceWindow = TimeSpan.FromSeconds(1) / PaceSteps;
+
+    private const int PaceSteps = 8;
+
+    /// <summary>How many attempts of a troubled or unproven webhook may start in one <see cref="PaceWindow"/>.</summary>
+    private readonly int _paceQuota = Math.Max(1, (share + PaceSteps - 1) / PaceSteps);
 
     /// <summary>How often a troubled webhook's due backlog is looked for and parked.</summary>
     private static readonly TimeSpan ParkEvery = TimeSpan.FromSeconds(1);
@@ -56,11 +66,18 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
 
     private sealed class Webhook
     {
-        public int InFlight, LetGo, Failures, StartedThisSecond;
+        public int InFlight, LetGo, Failures, StartedInWindow;
         public bool Troubled, Parked, Parking;
-        public long LetGoAt, TroubledAt, SecondAt, ParkedAt;
-        /// <summary>Troubled by its failures (its last attempts failed), not only by being slow.</summary>
-        public bool Failing => Troubled && Failures >= FailuresToTrouble;
+        public long LetGoAt, TroubledAt, WindowAt, ParkedAt;
+
+        /// <summary>
+        /// Counts the times <see cref="Parked"/> was set, and what it was when <see cref="ToLetGo"/> asked: a let-go that found
+        /// fewer than it asked for clears <see cref="Parked"/> only if nothing was parked since (a backlog pass running beside it).
+        /// </summary>
+        public int ParkedMarks, MarksAtAsk;
+
+        public void MarkParked() => (Parked, ParkedMarks) = (true, ParkedMarks + 1);
+
         /// <summary>Nothing to remember but perhaps a failure or two, which a sweep forgets.</summary>
         public bool Quiet => InFlight == 0 && !Troubled && !Parked && !Parking && LetGo == 0;
 
@@ -88,8 +105,8 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             var w = Of(webhookId);
             attempt.Apart = w.Troubled || !Proven(webhookId);
             w.InFlight++;
-            if (time.GetElapsedTime(w.SecondAt) >= RateWindow) (w.SecondAt, w.StartedThisSecond) = (time.GetTimestamp(), 0);
-            w.StartedThisSecond++;
+            if (time.GetElapsedTime(w.WindowAt) >= PaceWindow) (w.WindowAt, w.StartedInWindow) = (time.GetTimestamp(), 0);
+            w.StartedInWindow++;
             if (w.LetGo > 0) w.LetGo--;
         }
         return attempt;
@@ -183,9 +200,9 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
                 var id = delivery.Target.Id;
                 if (rooms?.ContainsKey(id) == true || Proven(id)) continue;
                 var n = (taken ??= [])[id] = taken.GetValueOrDefault(id) + 1;
-                if (n <= (_webhooks.TryGetValue(id, out var w) ? Room(w) : share)) continue;
+                if (n <= (_webhooks.TryGetValue(id, out var w) ? Room(w) : _paceQuota)) continue;
                 (over ??= []).Add(delivery);
-                Of(id).Parked = true;
+                Of(id).MarkParked();
             }
             return over;
         }
@@ -193,14 +210,21 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
 
     /// <summary>
     /// What a claim given <paramref name="rooms"/> returned: a webhook that got as many as its room may have had more parked
-    /// (letting go finds out); one that got fewer had none, and one without room was passed by.
+    /// (letting go finds out); one that got fewer had none, and one without room was passed by. True when a webhook got its
+    /// whole room: more of it may go in its next <see cref="PaceWindow"/>, which no attempt's end signals.
     /// </summary>
-    public void Claimed(IReadOnlyDictionary<Guid, int>? rooms, IReadOnlyList<Storage.ClaimedDelivery> claimed)
+    public bool Claimed(IReadOnlyDictionary<Guid, int>? rooms, IReadOnlyList<Storage.ClaimedDelivery> claimed)
     {
-        if (rooms is null) return;
+        if (rooms is null) return false;
+        var full = false;
         lock (_lock)
             foreach (var (id, room) in rooms)
-                if (room > 0 && claimed.Count(d => d.Target.Id == id) >= room) Of(id).Parked = true;
+                if (room > 0 && claimed.Count(d => d.Target.Id == id) >= room)
+                {
+                    Of(id).MarkParked();
+                    full = true;
+                }
+        return full;
     }
 
     /// <summary>Troubled webhooks whose due backlog to park now: each at most once per second, and not while a pass for it runs.</summary>
@@ -223,7 +247,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         {
             var w = Of(webhookId);
             (w.Parking, w.ParkedAt) = (false, time.GetTimestamp());
-            if (parked > 0) w.Parked = true;
+            if (parked > 0) w.MarkParked();
             if (w.Done) _webhooks.Remove(webhookId);
         }
     }
@@ -238,12 +262,20 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         {
             List<(Guid, int)>? list = null;
             foreach (var (id, w) in _webhooks)
-                if (w.Parked && (w.Troubled || !Proven(id) ? LetGoRoom(w) : Storage.DeliveryLimits.AtOnce) is > 0 and var room) (list ??= []).Add((id, room));
+                if (w.Parked && (w.Troubled || !Proven(id) ? LetGoRoom(w) : Storage.DeliveryLimits.AtOnce) is > 0 and var room)
+                {
+                    (list ??= []).Add((id, room));
+                    w.MarksAtAsk = w.ParkedMarks;
+                }
             return list ?? [];
         }
     }
 
-    /// <summary>What <see cref="ToLetGo"/> asked for was let go, <paramref name="released"/> of each; fewer means none is parked now.</summary>
+    /// <summary>
+    /// What <see cref="ToLetGo"/> asked for was let go, <paramref name="released"/> of each; fewer means none is parked now, unless
+    /// some was parked since it asked (a backlog pass beside the let-go): then the next let-go looks again. Cleared regardless,
+    /// the webhook's parked deliveries waited out <see cref="Storage.DeliveryLimits.CongestedFallback"/> (five minutes).
+    /// </summary>
     public void LetGo(IReadOnlyList<(Guid WebhookId, int Count)> asked, IReadOnlyList<int> released)
     {
         var now = time.GetTimestamp();
@@ -252,7 +284,7 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
             {
                 var w = Of(asked[i].WebhookId);
                 (w.LetGo, w.LetGoAt) = (released[i], now);
-                if (released[i] < asked[i].Count) w.Parked = false;
+                if (released[i] < asked[i].Count && w.ParkedMarks == w.MarksAtAsk) w.Parked = false;
                 if (w.Done) _webhooks.Remove(asked[i].WebhookId);
             }
     }
@@ -264,12 +296,14 @@ public sealed class FairShare(int concurrency, TimeSpan slowAfter, int share, Ti
         return Room(w) - w.LetGo;
     }
 
-    /// <summary>How many more attempts a troubled webhook may start now: its share, less those in flight, and for a failing one less those started this second.</summary>
+    /// <summary>
+    /// How many more attempts a troubled or unproven webhook may start now: its share, less those in flight, and no more than
+    /// its pace allows in this <see cref="PaceWindow"/>.
+    /// </summary>
     private int Room(Webhook w)
     {
-        var room = share - w.InFlight;
-        if (w.Failing && time.GetElapsedTime(w.SecondAt) < RateWindow) room = Math.Min(room, share - w.StartedThisSecond);
-        return room;
+        var paced = time.GetElapsedTime(w.WindowAt) < PaceWindow ? _paceQuota - w.StartedInWindow : _paceQuota;
+        return Math.Min(share - w.InFlight, paced);
     }
 
     private bool Proven(Guid id) => _proven.TryGetValue(id, out var at) && time.GetElapsedTime(at) < ProvenMemory;

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Hookline.Tests.Delivery;
 
 /// <summary>
-/// FairShare's rules on a clock the test moves: 4 slots, slow after 1 s, a troubled webhook's share 2. Webhooks a and b have
-/// been proven (an attempt of each succeeded in time); c is new here.
+/// FairShare's rules on a clock the test moves: 4 slots, slow after 1 s, a troubled webhook's share 2 (and so one start in
+/// each eighth of a second, its pace window). Webhooks a and b have been proven (an attempt of each succeeded in time); c is
+/// new here.
 /// </summary>
 public sealed class FairShareRulesTests
 {
@@ -32,11 +33,16 @@ public sealed class FairShareRulesTests
         Assert.Null(_fair.BeyondFirstShare(null, Claim(_a, 4))); // proven: no limit
         var claimed = Claim(_c, 4);
         var over = _fair.BeyondFirstShare(null, claimed);
-        Assert.Equal(claimed.Skip(2), over); // its share of 2, the first due first: the rest is parked by the caller
-        var first = claimed.Take(2).Select(_ => _fair.Start(_c)).ToList();
-        Assert.Equal(new Dictionary<Guid, int> { [_c] = 0 }, _fair.Rooms()); // claims pass it by meanwhile
+        Assert.Equal(claimed.Skip(1), over); // a pace window's worth of its share, the first due first: the rest is parked by the caller
+        var first = new List<FairShare.Attempt> { _fair.Start(_c) };
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 0 }, _fair.Rooms()); // claims pass it by for the rest of the window
         Assert.Empty(_fair.ToLetGo());
         Assert.Empty(_fair.ToPark()); // not troubled: nothing known against it
+        _time.Advance(FairShare.PaceWindow);
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 1 }, _fair.Rooms()); // the next window
+        first.Add(_fair.Start(_c));
+        _time.Advance(FairShare.PaceWindow);
+        Assert.Equal(new Dictionary<Guid, int> { [_c] = 0 }, _fair.Rooms()); // its share in flight
 
         Assert.True(_fair.Finish(first[0], succeeded: false, out var wake)); // a failure in time: unproven still, room for one
         Assert.True(wake);
@@ -52,7 +58,7 @@ public sealed class FairShareRulesTests
     [Fact]
     public void AHangingNewWebhookHoldsOnlyItsShareThenTheSlowLaneTakesIt()
     {
-        Assert.Equal(2, _fair.BeyondFirstShare(null, Claim(_c, 4))!.Count);
+        Assert.Equal(3, _fair.BeyondFirstShare(null, Claim(_c, 4))!.Count); // one goes in this pace window
         var hanging = new[] { _fair.Start(_c), _fair.Start(_c) };
         var rooms = _fair.Rooms();
         Assert.Equal(0, rooms![_c]);
@@ -71,7 +77,7 @@ public sealed class FairShareRulesTests
         Assert.Null(_fair.BeyondFirstShare(null, Claim(_a, 4)));
         _time.Advance(TimeSpan.FromMinutes(2));
         _fair.Sweep();
-        Assert.Equal(2, _fair.BeyondFirstShare(null, Claim(_a, 4))!.Count);
+        Assert.Equal(3, _fair.BeyondFirstShare(null, Claim(_a, 4))!.Count); // unproven again: one a pace window
     }
 
     [Fact]
@@ -91,7 +97,7 @@ public sealed class FairShareRulesTests
         Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // share 2, one in flight
         Assert.False(_fair.Finish(slow, succeeded: false, out _)); // its slot was given back already
         Assert.Equal(0, _fair.SlowLane);
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // still troubled with nothing in flight: its retries come
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // still troubled with nothing in flight: its retries come, at its pace
 
         Assert.True(_fair.Finish(_fair.Start(_a), succeeded: true, out _));
         Assert.Null(_fair.Rooms()); // a success in time ends the trouble
@@ -114,23 +120,26 @@ public sealed class FairShareRulesTests
     }
 
     [Fact]
-    public void AFailingWebhookStartsAtMostItsShareOfAttemptsASecond()
+    public void ATroubledWebhookStartsItsShareOfAttemptsASecondAnEighthAtATime()
     {
         for (var i = 0; i < FairShare.FailuresToTrouble; i++) _fair.Finish(_fair.Start(_a), succeeded: false, out _);
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // three started this second, over its share of two
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // a new second
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // three started in this pace window, over its one
+        _time.Advance(FairShare.PaceWindow);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // a new window
 
         _fair.Finish(_fair.Start(_a), succeeded: false, out _); // fails at once: its slot is free again ...
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // ... but counts for this second
-        var last = _fair.Start(_a);
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms());
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // ... but its start counts for this window
+        _time.Advance(FairShare.PaceWindow);
+        var inFlight = new[] { _fair.Start(_a), null! };
+        _time.Advance(FairShare.PaceWindow);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms());
+        inFlight[1] = _fair.Start(_a);
+        _time.Advance(FairShare.PaceWindow);
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 0 }, _fair.Rooms()); // a new window, but its share is in flight
+
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms()); // one still in flight
-        Assert.True(_fair.Finish(last, succeeded: true, out _)); // a success, but a slow one: troubled still, failing no more
-        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
-        _fair.Finish(_fair.Start(_a), succeeded: false, out _);
-        Assert.Equal(new Dictionary<Guid, int> { [_a] = 2 }, _fair.Rooms()); // three started this second, but only in flight counts
+        Assert.True(_fair.Finish(inFlight[0], succeeded: true, out _)); // a success, but a slow one: troubled still, failing no more
+        Assert.Equal(new Dictionary<Guid, int> { [_a] = 1 }, _fair.Rooms());
         Assert.True(_fair.Finish(_fair.Start(_a), succeeded: true, out _)); // in time: no longer troubled, no limit
         Assert.Null(_fair.Rooms());
     }
@@ -159,6 +168,8 @@ public sealed class FairShareRulesTests
         Assert.Empty(_fair.ToLetGo());
 
         Assert.False(_fair.Finish(slow[1], succeeded: false, out _));
+        Assert.Empty(_fair.ToLetGo()); // room, but one started in this pace window already
+        _time.Advance(FairShare.PaceWindow);
         asked = _fair.ToLetGo();
         Assert.Equal([(_a, 1)], asked);
         _fair.LetGo(asked, [0]); // fewer than asked: none is parked any more
@@ -173,8 +184,8 @@ public sealed class FairShareRulesTests
         _fair.Sweep();
         _fair.Finish(slow, succeeded: false, out _);
         var rooms = _fair.Rooms();
-        Assert.Equal(2, rooms![_a]);
-        _fair.Claimed(rooms, []); // nothing of it was due: nothing parked, nothing to let go
+        Assert.Equal(1, rooms![_a]);
+        Assert.False(_fair.Claimed(rooms, [])); // nothing of it was due: nothing parked, nothing to let go, no hurry to look again
         Assert.Empty(_fair.ToLetGo());
     }
 
@@ -219,9 +230,40 @@ public sealed class FairShareRulesTests
         _fair.ToPark();
         _fair.BacklogParked(_a, 2);
         foreach (var a in slow) _fair.Finish(a, succeeded: false, out _);
-        _fair.LetGo(_fair.ToLetGo(), [2]); // another node's claim took them, or none yet
+        _fair.LetGo(_fair.ToLetGo(), [1]); // another node's claim took it, or none yet
         Assert.Empty(_fair.ToLetGo());
         _time.Advance(TimeSpan.FromSeconds(1.5));
-        Assert.Equal([(_a, 2)], _fair.ToLetGo());
+        Assert.Equal([(_a, 1)], _fair.ToLetGo());
+    }
+
+    [Fact]
+    public void AClaimThatTookAWebhooksWholeRoomSaysSo()
+    {
+        var slow = _fair.Start(_a);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        _fair.Finish(slow, succeeded: false, out _);
+        // Its room (one, this pace window) taken: more of it may go in the next window, which no attempt's end will signal.
+        Assert.True(_fair.Claimed(_fair.Rooms(), Claim(_a, 1)));
+        Assert.Equal([(_a, 1)], _fair.ToLetGo());
+    }
+
+    [Fact]
+    public void ABacklogParkedWhileALetGoRunsIsLetGoLater()
+    {
+        var slow = _fair.Start(_a);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        _fair.ToPark();
+        _fair.BacklogParked(_a, 3);
+        _fair.Finish(slow, succeeded: false, out _);
+        var asked = _fair.ToLetGo();
+        Assert.Equal([(_a, 1)], asked);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([_a], _fair.ToPark()); // a pass over its backlog, beside the let-go, parks two more
+        _fair.BacklogParked(_a, 2); // after the let-go's statement looked
+        _fair.LetGo(asked, [0]); // which found none parked
+        // Parked still: cleared here, they waited out the five minutes of DeliveryLimits.CongestedFallback.
+        Assert.Equal([(_a, 1)], _fair.ToLetGo());
     }
 }
