@@ -126,7 +126,8 @@ public sealed class DeliveryWorker(
             logger.LogError(e, "Looking for the next due delivery failed; claiming again after the poll interval");
         }
         if (next is { } due && due - time.GetUtcNow() < wait) wait = due - time.GetUtcNow();
-        if (passedBy) wait = TimeSpan.FromTicks(Math.Max((o.SlowAfter / 4).Ticks, Math.Min(wait.Ticks, FairShare.PaceWindow.Ticks)));
+        if (passedBy && wait > FairShare.PaceWindow) wait = FairShare.PaceWindow;
+        if (passedBy && wait < o.SlowAfter / 4) wait = o.SlowAfter / 4;
         if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, time, stopping);
     }
 

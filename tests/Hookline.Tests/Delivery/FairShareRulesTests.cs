@@ -21,6 +21,15 @@ public sealed class FairShareRulesTests
         foreach (var proven in new[] { _a, _b }) Assert.True(_fair.Finish(_fair.Start(proven), succeeded: true, out _));
     }
 
+    /// <summary>Attempts of webhook a still waiting past the slow threshold, swept: their slots given back, and a troubled.</summary>
+    private FairShare.Attempt[] SlowAttemptsOfA(int count)
+    {
+        var slow = Enumerable.Range(0, count).Select(_ => _fair.Start(_a)).ToArray();
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _fair.Sweep();
+        return slow;
+    }
+
     private static List<ClaimedDelivery> Claim(Guid webhook, int count) =>
     [
         .. Enumerable.Range(1, count).Select(i => new ClaimedDelivery(i, $"msg_{i}", Guid.NewGuid(), "task_added", "{}", 1, 5, 1,
@@ -179,9 +188,7 @@ public sealed class FairShareRulesTests
     [Fact]
     public void AClaimThatGotLessThanAWebhooksRoomParkedNoneOfIt()
     {
-        var slow = _fair.Start(_a);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _fair.Sweep();
+        var slow = SlowAttemptsOfA(1)[0];
         _fair.Finish(slow, succeeded: false, out _);
         var rooms = _fair.Rooms();
         Assert.Equal(1, rooms![_a]);
@@ -193,9 +200,7 @@ public sealed class FairShareRulesTests
     public void ATroubledWebhooksBacklogIsLookedForAtMostOnceASecondAndOnlyWhileTroubled()
     {
         Assert.Empty(_fair.ToPark());
-        var slow = _fair.Start(_a);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _fair.Sweep();
+        var slow = SlowAttemptsOfA(1)[0];
         Assert.Equal([_a], _fair.ToPark());
         _fair.BacklogParked(_a, 0); // nothing was due: nothing to let go
         Assert.Empty(_fair.ToLetGo());
@@ -223,9 +228,7 @@ public sealed class FairShareRulesTests
     [Fact]
     public void ALetGoThatNoClaimTookStopsCountingAfterASecond()
     {
-        var slow = new[] { _fair.Start(_a), _fair.Start(_a) };
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _fair.Sweep();
+        var slow = SlowAttemptsOfA(2);
         _fair.Claimed(_fair.Rooms(), []); // its room was none: claims passed it by, and its backlog was parked apart
         _fair.ToPark();
         _fair.BacklogParked(_a, 2);
@@ -239,9 +242,7 @@ public sealed class FairShareRulesTests
     [Fact]
     public void AClaimThatTookAWebhooksWholeRoomSaysSo()
     {
-        var slow = _fair.Start(_a);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _fair.Sweep();
+        var slow = SlowAttemptsOfA(1)[0];
         _fair.Finish(slow, succeeded: false, out _);
         // Its room (one, this pace window) taken: more of it may go in the next window, which no attempt's end will signal.
         Assert.True(_fair.Claimed(_fair.Rooms(), Claim(_a, 1)));
@@ -251,9 +252,7 @@ public sealed class FairShareRulesTests
     [Fact]
     public void ABacklogParkedWhileALetGoRunsIsLetGoLater()
     {
-        var slow = _fair.Start(_a);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        _fair.Sweep();
+        var slow = SlowAttemptsOfA(1)[0];
         _fair.ToPark();
         _fair.BacklogParked(_a, 3);
         _fair.Finish(slow, succeeded: false, out _);
