@@ -24,6 +24,9 @@ public sealed record WebhookTarget(
     string? Authentication, IReadOnlyList<string> Secrets, DeliveryPolicy? Policy = null)
 {
     public DeliveryPolicy Policy { get; init; } = Policy ?? DeliveryPolicy.Default;
+
+    /// <summary>False for a paused or deactivated webhook whose queue is still being cancelled: a claim cancels what it meets of it.</summary>
+    public bool IsActive { get; init; } = true;
 }
 
 /// <summary>A delivery this worker holds a lease on. <see cref="LeaseToken"/> fences its result.</summary>

@@ -167,19 +167,28 @@ public static class ResultSteps
     }
 
     /// <summary>
-    /// Cancels a webhook's queue (deactivated, deleted, or paused by a batch of results, after <see cref="AlertReads"/> found
-    /// the pause due: once per pause, not a look at the queue per failure). Leases stay, so an attempt in flight still records
-    /// its log row.
+    /// Cancels a webhook's queue (deactivated, deleted, or resumed with some of its paused queue left). Leases stay, so an
+    /// attempt in flight still records its log row.
     /// </summary>
     public static readonly string CancelPending = Cancel("webhook_id = @WebhookId");
 
-    /// <summary>Cancels the queue of each webhook that <paramref name="recorded"/> paused.</summary>
-    public static async Task CancelPausedAsync(SqlWrite write, Recorded recorded, IReadOnlyList<AttemptResult> results)
-    {
-        foreach (var paused in recorded.Alerts.Where(a => a.Due.HasFlag(WebhookAlerts.Paused)).Select(a => a.Webhook.Id))
-            await write.Connection.ExecuteAsync(CancelPending,
-                new { WebhookId = paused, At = results.Where(r => r.Delivery.Target.Id == paused).Max(r => r.At) }, write.Transaction);
-    }
+    /// <summary>How many of a paused webhook's queued deliveries one transaction cancels.</summary>
+    public const int CancelAtOnce = 500;
+
+    /// <summary>
+    /// The next <see cref="CancelAtOnce"/> queued deliveries of webhook @WebhookId past @After, in id order, while it is inactive:
+    /// a resume stops the cancelling of its paused queue.
+    /// </summary>
+    public static readonly string QueuedOfInactive =
+        $"""
+         SELECT q.delivery_id FROM delivery_queue q
+         WHERE q.webhook_id = @WebhookId AND q.due_at IS NOT NULL AND q.delivery_id > @After
+           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = @WebhookId AND w.is_active = FALSE)
+         ORDER BY q.delivery_id LIMIT {CancelAtOnce};
+         """;
+
+    /// <summary>Cancels the queued deliveries @Ids of webhook @WebhookId, as <see cref="CancelPending"/> does its whole queue.</summary>
+    public static string CancelSome(SqlDialect d) => Cancel($"webhook_id = @WebhookId AND {d.In("delivery_id", "@Ids")}");
 
     /// <summary>
     /// The deliveries queued where <paramref name="condition"/> holds are cancelled; their queue rows leave, except those of

@@ -49,12 +49,18 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
 
     /// <summary>
     /// A resumed webhook (inactive, now active) starts a new failing streak: its count and its warnings start over, and its
-    /// next success is announced as <c>webhook_recovered</c> when a pause is what it recovers from.
+    /// next success is announced as <c>webhook_recovered</c> when a pause is what it recovers from. Whatever of its queue its
+    /// pause left (cancelled a part at a time, <see cref="DeliveryStore"/>) is cancelled before it is active again. The queue
+    /// goes first, in the order that recording results takes its locks (as <see cref="DeleteAsync"/> does).
     /// </summary>
     public async Task<bool> UpdateAsync(Webhook w, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct);
         var (c, tx) = (write.Connection, write.Transaction);
+        var wasActive = await c.ExecuteScalarAsync<bool?>("SELECT is_active FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;",
+            new { w.WorkspaceId, w.Id }, tx);
+        if (wasActive is null) { await write.CommitAsync(ct); return false; }
+        if (wasActive == false || !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
         var updated = await c.ExecuteAsync(
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
@@ -64,7 +70,6 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
               alert_state = CASE WHEN is_active = FALSE AND @IsActive = TRUE THEN alert_state & 4 ELSE alert_state END
             WHERE workspace_id = @WorkspaceId AND id = @Id;
             """, w, tx) == 1;
-        if (updated && !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
         await write.CommitAsync(ct);
         return updated;
     }

@@ -276,6 +276,45 @@ public abstract class StoreContractTests(StoreSet stores) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APausedWebhooksWholeQueueIsCancelledBeyondOneTransactionsShareAndNoOtherWebhooksIsTouched()
+    {
+        var other = _hook with { Id = Guid.NewGuid(), Name = "other" };
+        await _webhooks.InsertAsync(other, Signing.NewSecret());
+        var queued = 2 * ResultSteps.CancelAtOnce + 7;
+        await PublishAsync(queued, T0); // to each
+        var first = await Claim(1, T0);
+        var failing = first[0].Target.Id == _hook.Id ? _hook : other;
+        Assert.Equal(1, await _deliveries.CompleteAsync([Result(first[0], false, T0, T0.AddMinutes(1))], 1, "n1"));
+
+        Assert.False((await _webhooks.GetAsync(_workspace, failing.Id))!.IsActive);
+        Assert.Equal(queued, await stores.Scalar<long>("SELECT COUNT(*) FROM deliveries WHERE status = 3"));
+        Assert.Equal(queued, await stores.Scalar<long>("SELECT COUNT(*) FROM deliveries WHERE status = 0"));
+        Assert.Equal(queued, await stores.Scalar<long>("SELECT COUNT(*) FROM delivery_queue"));
+        var claimed = await Claim(10 * queued, T0.AddHours(1));
+        Assert.Equal(queued, claimed.Count);
+        Assert.All(claimed, d => Assert.NotEqual(failing.Id, d.Target.Id));
+    }
+
+    [Fact]
+    public async Task AClaimCancelsWhatItMeetsOfAnInactiveWebhooksQueueAndAResumeCancelsTheRestBeforeNewDeliveries()
+    {
+        // A pause whose cancelling stopped part way (a crash after the pause was recorded) leaves deliveries queued
+        await PublishAsync(3, T0);
+        await stores.Execute("UPDATE webhooks SET is_active = FALSE;");
+
+        Assert.Empty(await Claim(1, T0));
+        Assert.Equal(1, await stores.Scalar<long>("SELECT COUNT(*) FROM deliveries WHERE status = 3"));
+        Assert.Equal(2, await stores.Scalar<long>("SELECT COUNT(*) FROM delivery_queue"));
+
+        Assert.True(await _webhooks.UpdateAsync(_hook with { UpdatedOn = T0 }));
+        Assert.Equal(3, await stores.Scalar<long>("SELECT COUNT(*) FROM deliveries WHERE status = 3"));
+        Assert.Empty(await Claim(10, T0.AddHours(1)));
+        await PublishAsync(1, T0);
+        var fresh = Assert.Single(await Claim(10, T0.AddHours(1)));
+        Assert.True(fresh.Target.IsActive);
+    }
+
+    [Fact]
     public async Task ASuccessResetsTheFailureCount()
     {
         await PublishAsync(3, T0);

@@ -20,19 +20,20 @@ public sealed partial class PostgresDialect
              leased AS ({lease} RETURNING delivery_id, webhook_id),
              targets AS (
                SELECT w.id, w.workspace_id, w.uri, w.receiver_type, w.language, w.authentication_type, w.authentication,
-                 w.max_per_second, w.max_concurrency, w.timeout_seconds, w.retry_schedule, w.fifo,
+                 w.max_per_second, w.max_concurrency, w.timeout_seconds, w.retry_schedule, w.fifo, w.is_active,
                  ARRAY(SELECT s.secret FROM webhook_secrets s WHERE s.webhook_id = w.id AND (s.expires_on IS NULL OR s.expires_on > @Now)
                        ORDER BY s.expires_on IS NULL DESC, s.expires_on DESC, s.created_on DESC) AS secrets
                FROM webhooks w WHERE w.id = ANY(ARRAY(SELECT DISTINCT webhook_id FROM leased)))
              SELECT l.delivery_id AS id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent,
                t.id AS webhook_id, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets,
-               t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo
+               t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo, t.is_active
              FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id JOIN targets t ON t.id = l.webhook_id;
              """, args);
         var targets = new Dictionary<Guid, WebhookTarget>();
         return rows.Select(r => r.ToClaimed(token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] =
             new WebhookTarget(r.WebhookId, r.WorkspaceId, r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication,
-                r.Secrets, PolicyColumns.Read(r.MaxPerSecond, r.MaxConcurrency, r.TimeoutSeconds, r.RetrySchedule, r.Fifo)))).ToList();
+                r.Secrets, PolicyColumns.Read(r.MaxPerSecond, r.MaxConcurrency, r.TimeoutSeconds, r.RetrySchedule, r.Fifo))
+            { IsActive = r.IsActive })).ToList();
     }
 
     public override Task GiveBackAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(long Id, DateTimeOffset DueAt, int Hold)> rows) =>
@@ -64,5 +65,6 @@ public sealed partial class PostgresDialect
         public int? TimeoutSeconds { get; init; }
         public string? RetrySchedule { get; init; }
         public bool Fifo { get; init; }
+        public bool IsActive { get; init; }
     }
 }
