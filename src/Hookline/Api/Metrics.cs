@@ -16,9 +16,15 @@ public sealed class HooklineMetrics
     private readonly Counter<long> _attempts;
     private readonly Histogram<double> _duration;
 
-    public HooklineMetrics(IMeterFactory meters)
+    public HooklineMetrics(IMeterFactory meters, Storage.SqlDb db)
     {
         var meter = meters.Create(MeterName);
+        if (db is Storage.Sqlite.SqliteDb { Work: var work })
+        {
+            meter.CreateObservableCounter("hookline.sqlite.statements", () => work.Statements, "{statement}", "SQL statements run on the SQLite file.");
+            meter.CreateObservableCounter("hookline.sqlite.rows_written", () => work.RowsWritten, "{row}", "Rows inserted, updated or deleted in the SQLite file.");
+            meter.CreateObservableCounter("hookline.sqlite.commits", () => work.Commits, "{transaction}", "Transactions committed to the SQLite file.");
+        }
         _accepted = meter.CreateCounter<long>("hookline.events.accepted", "{event}", "Events accepted (202); replayed requests are not counted again.");
         _attempts = meter.CreateCounter<long>("hookline.delivery.attempts", "{attempt}", "Delivery attempts, by receiver type and outcome.");
         _duration = meter.CreateHistogram<double>("hookline.delivery.duration", "s", "How long receivers took to answer (or time out), by receiver type.");

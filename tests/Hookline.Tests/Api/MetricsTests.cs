@@ -107,6 +107,9 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(3, Value(text, "hookline_events_accepted_total"));
         Assert.Equal(3, Value(text, "hookline_delivery_attempts_total", "outcome=\"success\"", "receiver_type=\"custom\""));
         Assert.Equal(15, Value(text, "hookline_delivery_duration_seconds_count"));
+        // SQLite's own count of the work: 3 events, 6 deliveries and 15 log rows written at the very least
+        Assert.InRange(Value(text, "hookline_sqlite_rows_written_total"), 3 + 6 + 15, 1_000_000);
+        Assert.InRange(Value(text, "hookline_sqlite_statements_total"), Value(text, "hookline_sqlite_commits_total") + 1, 1_000_000);
         foreach (var secret in new[] { workspace.ToString(), webhookId, receiver.Url, $"\"{new Uri(receiver.Url).Port}\"" })
             Assert.DoesNotContain(secret, text);
     }

@@ -27,6 +27,9 @@ public sealed class SqliteDb : SqlDb
 
     public string ConnectionString { get; }
     public string FilePath { get; }
+
+    /// <summary>Statements, rows written and commits of every connection this process opened to the file.</summary>
+    public SqliteWork Work { get; } = new();
     public override SqlDialect Dialect => SqliteDialect.Instance;
     public override bool FlushesSeparately => true;
     public override int IngestWriters => 1;
@@ -141,6 +144,7 @@ public sealed class SqliteDb : SqlDb
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; " +
             "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;";
         await pragma.ExecuteNonQueryAsync(ct);
+        Work.Watch(connection.Handle!);
         _configured.AddOrUpdate(connection.Handle!, Configured);
         return connection;
     }
