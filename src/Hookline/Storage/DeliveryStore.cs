@@ -134,13 +134,14 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
             await write.CommitAsync(ct);
         }
         db.Recorded(recorded.Applied);
-        foreach (var paused in recorded.Alerts.Where(a => a.Due.HasFlag(WebhookAlerts.Paused)).Select(a => a.Webhook.Id))
-            await CancelQueueAsync(paused, results.Where(r => r.Delivery.Target.Id == paused).Max(r => r.At), ct);
         if (queued > 0)
         {
             db.Wake();
             announcer!.Queued(queued);
         }
+        // After the wake: the webhook_paused event just queued need not wait for its webhook's queue to be cancelled.
+        foreach (var paused in recorded.Alerts.Where(a => a.Due.HasFlag(WebhookAlerts.Paused)).Select(a => a.Webhook.Id))
+            await CancelQueueAsync(paused, results.Where(r => r.Delivery.Target.Id == paused).Max(r => r.At), ct);
         return recorded.Applied;
     }
 
