@@ -103,7 +103,8 @@ public sealed class HooklineNode : IAsyncDisposable
             if (line.Length == 0 || line[0] == '#') continue;
             var labels = line.IndexOf('{');
             var name = labels < 0 ? line[..line.IndexOf(' ')] : line[..labels];
-            var value = (labels < 0 ? line[name.Length..] : line[(line.IndexOf('}') + 1)..]).Trim().Split(' ')[0];
+            // The last brace: label values may hold some (http_route="/api/v1/webhooks/{id}/policy").
+            var value = (labels < 0 ? line[name.Length..] : line[(line.LastIndexOf('}') + 1)..]).Trim().Split(' ')[0];
             samples[name] = samples.GetValueOrDefault(name) + double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
         }
         return samples;

@@ -50,10 +50,14 @@ public sealed partial class Workloads
             var batches = Enumerable.Range(0, NoisyBacklog / BatchSize).Select(b => Payloads.Batch(b * BatchSize, BatchSize, "task_deleted")).ToList();
             await PublishAsync([node.Client], batches, publishers: 2);
         }
+        const string GcPause = "dotnet_gc_pause_time_seconds_total";
+        var gc = (Node: (await node.MetricsAsync()).GetValueOrDefault(GcPause), Bench: GC.GetTotalPauseDuration());
         var cpu = (Node: node.CpuSeconds(), Postgres: CostMeter.PostgresCpuMs(), Bench: Environment.CpuUsage.TotalTime.TotalSeconds);
         await PacedAsync(node, NoisyRate, NoisyRate * sizes.NoisySeconds);
         Console.Write($"[CPU in the window: node {node.CpuSeconds() - cpu.Node:0.0} s, bench {Environment.CpuUsage.TotalTime.TotalSeconds - cpu.Bench:0.0} s" +
             (cpu.Postgres is { } pg ? $", postgres {(CostMeter.PostgresCpuMs() - pg) / 1000:0.0} s] " : "] "));
+        Console.Write($"[GC pauses in the window: node {((await node.MetricsAsync()).GetValueOrDefault(GcPause) - gc.Node) * 1000:0} ms, " +
+            $"bench (the receiver's process) {(GC.GetTotalPauseDuration() - gc.Bench).TotalMilliseconds:0} ms] ");
         var ms = receiver.LatenciesMs();
         var slow = receiver.LatenciesInOrderMs().Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * ms[ms.Length / 2] + 10)
             .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();

@@ -143,7 +143,11 @@ public sealed class DeliveryWorker(
             try
             {
                 for (var n = DeliveryLimits.ParkAtOnce; n == DeliveryLimits.ParkAtOnce && !stopping.IsCancellationRequested; parked += n)
+                {
+                    var started = Stopwatch.GetTimestamp();
                     n = await store.ParkAsync(id, time.GetUtcNow(), stopping);
+                    if (n == DeliveryLimits.ParkAtOnce) await Upkeep.RestAsync(started, stopping);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

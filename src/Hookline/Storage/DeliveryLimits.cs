@@ -54,13 +54,18 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// </summary>
     public const int ParkAtOnce = 1_000;
 
-    /// <summary>The first due deliveries of a webhook, not held and not leased, parked together.</summary>
-    public static readonly string ParkBacklog =
+    /// <summary>
+    /// The first due deliveries of a webhook, not held and not leased, parked together. On PostgreSQL it passes by the rows
+    /// another transaction holds, and rereads those leased since it began: the claim beside it, parking what it took beyond
+    /// the webhook's room, updated some of the same rows in another order, and each waited for the other until the deadlock
+    /// detector stepped in a second later, with the claims of every webhook stopped behind it.
+    /// </summary>
+    public readonly string ParkBacklog =
         $"""
          UPDATE delivery_queue SET hold = {Parked}, due_at = @Until
-         WHERE delivery_id IN (SELECT delivery_id FROM delivery_queue
-                               WHERE webhook_id = @WebhookId AND hold = 0 AND due_at <= @Now AND (lease_until IS NULL OR lease_until <= @Now)
-                               ORDER BY due_at, delivery_id LIMIT {ParkAtOnce});
+         WHERE delivery_id IN (SELECT q.delivery_id FROM delivery_queue q
+                               WHERE q.webhook_id = @WebhookId AND q.hold = 0 AND q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
+                               ORDER BY q.due_at, q.delivery_id LIMIT {ParkAtOnce} {d.SkipLocked});
          """;
 
     /// <summary>

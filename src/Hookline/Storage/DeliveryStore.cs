@@ -82,7 +82,7 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
     public async Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct, durable: false);
-        var parked = await write.Connection.ExecuteAsync(DeliveryLimits.ParkBacklog,
+        var parked = await write.Connection.ExecuteAsync(_limits.ParkBacklog,
             new { WebhookId = webhookId, Until = now + DeliveryLimits.CongestedFallback, Now = now }, write.Transaction);
         await write.CommitAsync(ct);
         return parked;
@@ -157,13 +157,18 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
         {
             for (long after = 0; ;)
             {
-                await using var write = await db.BeginWriteAsync(ct, durable: false);
-                var (c, tx) = (write.Connection, write.Transaction);
-                var ids = (await c.QueryAsync<long>(ResultSteps.QueuedOfInactive, new { WebhookId = webhookId, After = after }, tx)).AsList();
-                if (ids.Count > 0) await c.ExecuteAsync(ResultSteps.CancelSome(D), new { WebhookId = webhookId, Ids = D.Values(ids), At = at }, tx);
-                await write.CommitAsync(ct);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                List<long> ids;
+                await using (var write = await db.BeginWriteAsync(ct, durable: false))
+                {
+                    var (c, tx) = (write.Connection, write.Transaction);
+                    ids = (await c.QueryAsync<long>(ResultSteps.QueuedOfInactive, new { WebhookId = webhookId, After = after }, tx)).AsList();
+                    if (ids.Count > 0) await c.ExecuteAsync(ResultSteps.CancelSome(D), new { WebhookId = webhookId, Ids = D.Values(ids), At = at }, tx);
+                    await write.CommitAsync(ct);
+                }
                 if (ids.Count < ResultSteps.CancelAtOnce) return;
                 after = ids[^1];
+                await Upkeep.RestAsync(started, ct);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -28,6 +28,28 @@ public sealed class PostgresQueueTests : IDisposable
         }
 
         await Eventually.TrueAsync(async () => await Vacuums() == 1, 10, "the queue to be vacuumed");
+        // Drained, but its pages stay: giving them back locked every claim, ingest and result out while the vacuum checked them.
+        Assert.True(await _stores.Scalar<long>("SELECT pg_relation_size('delivery_queue');") > 0, "the vacuum gave the queue's pages back");
+    }
+
+    [PostgresFact]
+    public async Task ParkingABacklogPassesByTheQueueRowsAnotherTransactionHoldsInsteadOfWaitingForIt()
+    {
+        // Beside it, a claim parks what it took beyond a troubled webhook's room: they updated some rows in the other's order,
+        // and each waited for the other until the deadlock detector stepped in a second later, with every claim stopped.
+        var (workspace, at) = await WebhookAsync();
+        await _stores.Events.IngestAsync(Enumerable.Range(0, 10)
+            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
+        var webhook = await _stores.Scalar<Guid>("SELECT id FROM webhooks;");
+        var now = DateTimeOffset.UtcNow.AddSeconds(5);
+        await using (var other = await _stores.Db.BeginWriteAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(other.Connection,
+                "SELECT delivery_id FROM delivery_queue ORDER BY delivery_id LIMIT 3 FOR UPDATE;", transaction: other.Transaction);
+            Assert.Equal(7, await _stores.Deliveries.ParkAsync(webhook, now).WaitAsync(TimeSpan.FromSeconds(10)));
+            await other.CommitAsync();
+        }
+        Assert.Equal(3, await _stores.Deliveries.ParkAsync(webhook, now));
     }
 
     [PostgresFact]

@@ -26,10 +26,10 @@ public sealed class SharedMigrationTests
         await schema.MigrateAsync();
         await using (var c = new NpgsqlConnection(database.ConnectionString))
         {
-            // PostgreSQL's history before: 1 initial, 2 log_node, 3 rate_windows (and nothing of 6 to 11 yet).
+            // PostgreSQL's history before: 1 initial, 2 log_node, 3 rate_windows (and nothing of 6 to 12 yet).
             await c.ExecuteAsync(
                 """
-                DELETE FROM schema_version WHERE version IN (2, 3, 6, 7, 8, 9, 10, 11);
+                DELETE FROM schema_version WHERE version IN (2, 3, 6, 7, 8, 9, 10, 11, 12);
                 ALTER TABLE webhooks DROP COLUMN alert_state, DROP COLUMN alerts_due, DROP COLUMN max_per_second, DROP COLUMN max_concurrency,
                   DROP COLUMN timeout_seconds, DROP COLUMN retry_schedule, DROP COLUMN max_attempts, DROP COLUMN fifo;
                 DROP TABLE webhook_leases;
@@ -51,9 +51,9 @@ public sealed class SharedMigrationTests
         var upgrade = await schema.MigrateAsync();
 
         Assert.Equal(5, upgrade.From);
-        Assert.Equal([6, 7, 8, 9, 10, 11], upgrade.Applied);
+        Assert.Equal([6, 7, 8, 9, 10, 11, 12], upgrade.Applied);
         await using var check = new NpgsqlConnection(database.ConnectionString);
-        Assert.Equal([1, 4, 5, 6, 7, 8, 9, 10, 11], await check.QueryAsync<int>("SELECT version FROM schema_version ORDER BY version;"));
+        Assert.Equal([1, 4, 5, 6, 7, 8, 9, 10, 11, 12], await check.QueryAsync<int>("SELECT version FROM schema_version ORDER BY version;"));
         Assert.Equal(["fillfactor=60"], (await check.ExecuteScalarAsync<string[]>("SELECT reloptions FROM pg_class WHERE relname = 'deliveries';"))!);
         Assert.Empty(await check.QueryAsync<string>("SELECT conname FROM pg_constraint WHERE conname = 'deliveries_event_id_fkey';"));
         Assert.Empty((await schema.MigrateAsync()).Applied);
