@@ -77,7 +77,11 @@ public sealed class PostgresQueueTests : IDisposable
         const string Show = "SELECT current_setting('enable_seqscan') || current_setting('enable_sort') || current_setting('enable_bitmapscan') " +
             "|| ' jit ' || current_setting('jit');";
         await using (var queue = await _stores.Db.BeginWriteAsync(durable: false))
+        {
             Assert.Equal("offoffoff jit off", await Dapper.SqlMapper.ExecuteScalarAsync<string>(queue.Connection, Show, transaction: queue.Transaction));
+            Assert.Equal("2ms", await Dapper.SqlMapper.ExecuteScalarAsync<string>(queue.Connection, // its vacuums' pace
+                "SELECT current_setting('vacuum_cost_delay');", transaction: queue.Transaction));
+        }
         await using (var other = await _stores.Db.BeginWriteAsync())
             Assert.Equal("ononon jit off", await Dapper.SqlMapper.ExecuteScalarAsync<string>(other.Connection, Show, transaction: other.Transaction));
     }

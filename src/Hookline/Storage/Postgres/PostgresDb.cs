@@ -30,7 +30,8 @@ public sealed class PostgresDb : SqlDb, IDisposable
         // seconds. Statistics saying "nearly empty" made PostgreSQL scan all of it for every claim (auto_explain; fan-out fell
         // from 13k to 2k deliveries/s in one bench run); statistics taken while everything queued was leased made it fetch
         // every due row by bitmap and sort them (~48,000 buffers a claim; throughput fell from 12.6k to 1.6k in another).
-        builder.Options = $"{builder.Options} -c synchronous_commit=off -c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off".Trim();
+        // Its sessions also run the queue's own vacuums, at autovacuum's pace (see Recorded); nothing else here reads the setting.
+        builder.Options = $"{builder.Options} -c synchronous_commit=off -c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off -c vacuum_cost_delay=2".Trim();
         _unsynced = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
@@ -143,9 +144,6 @@ public sealed class PostgresDb : SqlDb, IDisposable
         try
         {
             await using var c = await _unsynced.OpenConnectionAsync();
-            // A command of its own: VACUUM may not share one (an implicit transaction) with anything. The setting stays with the
-            // pooled connection (no reset on close); only vacuums and analyses read it, and only these run them.
-            await using (var pace = new NpgsqlCommand("SET vacuum_cost_delay = 2;", c)) await pace.ExecuteNonQueryAsync();
             await using var command = new NpgsqlCommand(sql, c);
             await command.ExecuteNonQueryAsync();
         }
