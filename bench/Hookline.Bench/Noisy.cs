@@ -53,7 +53,9 @@ public sealed partial class Workloads
         const string GcPause = "dotnet_gc_pause_time_seconds_total";
         var gc = (Node: (await node.MetricsAsync()).GetValueOrDefault(GcPause), Bench: GC.GetTotalPauseDuration());
         var cpu = (Node: node.CpuSeconds(), Postgres: CostMeter.PostgresCpuMs(), Bench: Environment.CpuUsage.TotalTime.TotalSeconds);
+        var started = DateTime.UtcNow;
         await PacedAsync(node, NoisyRate, NoisyRate * sizes.NoisySeconds);
+        Console.Write($"[window from {started:HH:mm:ss.fff} UTC] ");
         Console.Write($"[CPU in the window: node {node.CpuSeconds() - cpu.Node:0.0} s, bench {Environment.CpuUsage.TotalTime.TotalSeconds - cpu.Bench:0.0} s" +
             (cpu.Postgres is { } pg ? $", postgres {(CostMeter.PostgresCpuMs() - pg) / 1000:0.0} s] " : "] "));
         Console.Write($"[GC pauses in the window: node {((await node.MetricsAsync()).GetValueOrDefault(GcPause) - gc.Node) * 1000:0} ms, " +

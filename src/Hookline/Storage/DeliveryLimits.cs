@@ -38,8 +38,7 @@ public sealed class DeliveryLimits(SqlDialect d)
         $"SELECT delivery_id FROM delivery_queue WHERE webhook_id = @WebhookId AND hold = {Parked} ORDER BY delivery_id LIMIT {count}";
 
     /// <summary>Makes up to @Count parked deliveries of a webhook due at @Now, the oldest first.</summary>
-    public static readonly string LetGo =
-        $"UPDATE delivery_queue SET hold = 0, due_at = @Now WHERE delivery_id IN ({FirstParked("@Count")});";
+    public readonly string LetGo = $"UPDATE delivery_queue SET hold = 0, due_at = @Now WHERE {d.InQuery("delivery_id", FirstParked("@Count"))};";
 
     /// <summary>
     /// The most deliveries a statement lets go at once: a webhook with a million queued that was troubled for a moment (its
@@ -58,14 +57,18 @@ public sealed class DeliveryLimits(SqlDialect d)
     /// The first due deliveries of a webhook, not held and not leased, parked together. On PostgreSQL it passes by the rows
     /// another transaction holds, and rereads those leased since it began: the claim beside it, parking what it took beyond
     /// the webhook's room, updated some of the same rows in another order, and each waited for the other until the deadlock
-    /// detector stepped in a second later, with the claims of every webhook stopped behind it.
+    /// detector stepped in a second later, with the claims of every webhook stopped behind it. The rows are then updated by id
+    /// (<see cref="SqlDialect.InQuery"/>): PostgreSQL planned an IN over the subquery as a scan of the whole queue, hashed (33 ms
+    /// a pass beside a backlog of 20,000 on two busy cores).
     /// </summary>
     public readonly string ParkBacklog =
         $"""
          UPDATE delivery_queue SET hold = {Parked}, due_at = @Until
-         WHERE delivery_id IN (SELECT q.delivery_id FROM delivery_queue q
-                               WHERE q.webhook_id = @WebhookId AND q.hold = 0 AND q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
-                               ORDER BY q.due_at, q.delivery_id LIMIT {ParkAtOnce} {d.SkipLocked});
+         WHERE {d.InQuery("delivery_id", $"""
+             SELECT q.delivery_id FROM delivery_queue q
+             WHERE q.webhook_id = @WebhookId AND q.hold = 0 AND q.due_at <= @Now AND (q.lease_until IS NULL OR q.lease_until <= @Now)
+             ORDER BY q.due_at, q.delivery_id LIMIT {ParkAtOnce} {d.SkipLocked}
+             """)};
          """;
 
     /// <summary>

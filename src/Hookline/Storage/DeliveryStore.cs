@@ -100,7 +100,7 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
         var released = new int[parked.Count];
         await using var write = await db.BeginWriteAsync(ct, durable: false);
         for (var i = 0; i < parked.Count; i++)
-            released[i] = await write.Connection.ExecuteAsync(DeliveryLimits.LetGo, new { parked[i].WebhookId, parked[i].Count, Now = now }, write.Transaction);
+            released[i] = await write.Connection.ExecuteAsync(_limits.LetGo, new { parked[i].WebhookId, parked[i].Count, Now = now }, write.Transaction);
         await write.CommitAsync(ct);
         if (released.Any(n => n > 0)) db.Wake();
         return released;

@@ -60,7 +60,7 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         var wasActive = await c.ExecuteScalarAsync<bool?>("SELECT is_active FROM webhooks WHERE workspace_id = @WorkspaceId AND id = @Id;",
             new { w.WorkspaceId, w.Id }, tx);
         if (wasActive is null) { await write.CommitAsync(ct); return false; }
-        if (wasActive == false || !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
+        if (wasActive == false || !w.IsActive) await c.ExecuteAsync(ResultSteps.CancelPending(db.Dialect), new { WebhookId = w.Id, At = w.UpdatedOn }, tx);
         var updated = await c.ExecuteAsync(
             """
             UPDATE webhooks SET name = @Name, uri = @Uri, language = @Language, events = @Events, is_active = @IsActive,
@@ -113,7 +113,7 @@ public sealed class WebhookStore(SqlDb db, TimeProvider time) : IWebhookStore
         var found = await c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;",
             new { workspaceId, id }, tx);
         if (found == 0) { await write.CommitAsync(ct); return false; }
-        await c.ExecuteAsync(ResultSteps.CancelPending, new { WebhookId = id, At = time.GetUtcNow() }, tx);
+        await c.ExecuteAsync(ResultSteps.CancelPending(db.Dialect), new { WebhookId = id, At = time.GetUtcNow() }, tx);
         var deleted = await c.ExecuteAsync("DELETE FROM webhooks WHERE workspace_id = @workspaceId AND id = @id;", new { workspaceId, id }, tx);
         await c.ExecuteAsync("DELETE FROM webhook_logs WHERE workspace_id = @workspaceId AND webhook_id = @id;", new { workspaceId, id }, tx);
         await write.CommitAsync(ct);

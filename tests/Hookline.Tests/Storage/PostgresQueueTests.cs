@@ -53,6 +53,28 @@ public sealed class PostgresQueueTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task ParkingLettingGoAndCancellingReachTheirRowsByKeyNotByHashingTheWholeTable()
+    {
+        // An IN over a subquery was planned as a hash of every queue (or delivery) row: a backlog's parking pass took 33 ms
+        // beside 20,000 queued on two busy cores, a paused queue's part of 500 cancellations 14 ms.
+        var (workspace, at) = await WebhookAsync();
+        await _stores.Events.IngestAsync(Enumerable.Range(0, 3000)
+            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
+        var webhook = await _stores.Scalar<Guid>("SELECT id FROM webhooks;");
+        var d = _stores.Db.Dialect;
+        var args = new { WebhookId = webhook, Until = at.AddMinutes(5), Now = at, Count = 100, Ids = d.Values(new long[] { 1, 2, 3 }), At = at };
+        await using var queue = await _stores.Db.BeginWriteAsync(durable: false);
+        await Dapper.SqlMapper.ExecuteAsync(queue.Connection, "ANALYZE delivery_queue; ANALYZE deliveries;", transaction: queue.Transaction);
+        var limits = new DeliveryLimits(d);
+        foreach (var statement in new[] { limits.ParkBacklog, limits.LetGo, ResultSteps.CancelSome(d).Split(';')[0] })
+        {
+            var plan = await Dapper.SqlMapper.ExecuteScalarAsync<string>(queue.Connection, "EXPLAIN (FORMAT JSON) " + statement, args, queue.Transaction);
+            Assert.DoesNotContain("\"Hash", plan);
+            Assert.DoesNotContain("\"Seq Scan\"", plan);
+        }
+    }
+
+    [PostgresFact]
     public async Task QueuingAFewThousandDeliveriesAnalysesTheQueueSoThePlannerKnowsItsSize()
     {
         // Statistics taken while the queue was nearly empty made PostgreSQL reach a batch of results along the due index,
