@@ -23,8 +23,8 @@ public sealed partial class Workloads
     /// <summary>
     /// A healthy webhook's p50/p99 at 500 events/s, alone; then, each on a fresh node, next to a webhook given 20,000 deliveries
     /// just before, whose receiver hangs until the timeout (its policy's: 5 s, so that it times out again and again in the
-    /// window), or answers 500 at once. The window starts as soon as the neighbour's backlog is queued and written out, so that it holds
-    /// what the node does about it from the start.
+    /// window), or answers 500 at once. The window starts as soon as the neighbour's backlog is queued and written out, so
+    /// that it holds what the node does about it from the start.
     /// </summary>
     public async Task<NoisyResult> NoisyAsync()
     {
@@ -59,8 +59,7 @@ public sealed partial class Workloads
             Console.Write($"[backlog written out in {quiesce.Elapsed.TotalSeconds:0.00} s] ");
         }
         // The bench's own garbage (the neighbour's 20,000 events, the warm-up's latencies) is collected before the window, not
-        // in it: the receiver and the publisher are this process. (It was not what made the 202s and the deliveries late
-        // together 28 s into the windows beside a neighbour: with no gen2 of the bench's in them, that moment stayed.)
+        // in it: the receiver and the publisher are this process; its gen2s in the window are printed.
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         var gen2 = GC.CollectionCount(2);
