@@ -74,18 +74,22 @@ public sealed partial class Workloads
         Console.Write($"[GC pauses in the window: node {((await node.MetricsAsync()).GetValueOrDefault(GcPause) - gc.Node) * 1000:0} ms, " +
             $"bench (the receiver's process) {(GC.GetTotalPauseDuration() - gc.Bench).TotalMilliseconds:0} ms, {GC.CollectionCount(2) - gen2} of its gen2] ");
         var ms = receiver.LatenciesMs();
-        var slow = receiver.LatenciesInOrderMs().Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * ms[ms.Length / 2] + 10)
-            .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();
-        if (slow.Count > 0) Console.Write($"[slow deliveries by second of the window: {string.Join(", ", slow)}] ");
+        PrintSlowSeconds("deliveries", receiver.LatenciesInOrderMs());
         // The same for the 202s, in the order sent: a late moment in both is ingest's (the node's API, its commits); in the
         // deliveries only, the claims', the sends' or the results'.
-        var median202 = accepted.Order().ElementAt(accepted.Length / 2);
-        var slow202 = accepted.Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * median202 + 10)
-            .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();
-        if (slow202.Count > 0) Console.Write($"[slow 202s by second of the window: {string.Join(", ", slow202)}] ");
+        PrintSlowSeconds("202s", accepted);
         if (neighbour is not null)
             Console.Write($"[{neighbour[1..]}: {receiver.Troubled - troubled:N0} requests to the neighbour in the window, {receiver.Hanging} open at its end] ");
         return (Percentile(ms, 0.50), Percentile(ms, 0.99));
+    }
+
+    /// <summary>For each second of the window with times (in the order sent) over 4 × their median + 10 ms: how many, how slow.</summary>
+    private static void PrintSlowSeconds(string what, double[] inOrder)
+    {
+        var median = inOrder.Order().ElementAt(inOrder.Length / 2);
+        var slow = inOrder.Select((v, i) => (Second: i / NoisyRate, v)).Where(x => x.v > 4 * median + 10)
+            .GroupBy(x => x.Second).Select(g => $"{g.Key}s: {g.Count()} up to {g.Max(x => x.v):0} ms").ToList();
+        if (slow.Count > 0) Console.Write($"[slow {what} by second of the window: {string.Join(", ", slow)}] ");
     }
 
     private sealed record WebhookId(Guid Id, string Uri);

@@ -15,9 +15,8 @@ public sealed class PostgresQueueTests : IDisposable
     [PostgresFact]
     public async Task RecordingAFewThousandAttemptsVacuumsTheQueueSoItsDeadRowsDoNotSlowTheClaim()
     {
-        var (workspace, at) = await WebhookAsync();
-        await _stores.Events.IngestAsync(Enumerable.Range(0, PostgresDb.VacuumAfter)
-            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
+        var (workspace, _, at) = await WebhookAsync();
+        await QueueAsync(workspace, at, PostgresDb.VacuumAfter);
         Assert.Equal(0, await Vacuums());
 
         for (var recorded = 0; recorded < PostgresDb.VacuumAfter;)
@@ -37,10 +36,8 @@ public sealed class PostgresQueueTests : IDisposable
     {
         // Beside it, a claim parks what it took beyond a troubled webhook's room: they updated some rows in the other's order,
         // and each waited for the other until the deadlock detector stepped in a second later, with every claim stopped.
-        var (workspace, at) = await WebhookAsync();
-        await _stores.Events.IngestAsync(Enumerable.Range(0, 10)
-            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
-        var webhook = await _stores.Scalar<Guid>("SELECT id FROM webhooks;");
+        var (workspace, webhook, at) = await WebhookAsync();
+        await QueueAsync(workspace, at, 10);
         var now = DateTimeOffset.UtcNow.AddSeconds(5);
         await using (var other = await _stores.Db.BeginWriteAsync())
         {
@@ -57,10 +54,8 @@ public sealed class PostgresQueueTests : IDisposable
     {
         // An IN over a subquery was planned as a hash of every queue (or delivery) row: a backlog's parking pass took 33 ms
         // beside 20,000 queued on two busy cores, a paused queue's part of 500 cancellations 14 ms.
-        var (workspace, at) = await WebhookAsync();
-        await _stores.Events.IngestAsync(Enumerable.Range(0, 3000)
-            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
-        var webhook = await _stores.Scalar<Guid>("SELECT id FROM webhooks;");
+        var (workspace, webhook, at) = await WebhookAsync();
+        await QueueAsync(workspace, at, 3000);
         var d = _stores.Db.Dialect;
         var args = new { WebhookId = webhook, Until = at.AddMinutes(5), Now = at, Count = 100, Ids = d.Values(new long[] { 1, 2, 3 }), At = at };
         await using var queue = await _stores.Db.BeginWriteAsync(durable: false);
@@ -79,13 +74,12 @@ public sealed class PostgresQueueTests : IDisposable
     {
         // Statistics taken while the queue was nearly empty made PostgreSQL reach a batch of results along the due index,
         // all of it for each result, as if it were one page (see PostgresDb.Queued).
-        var (workspace, at) = await WebhookAsync();
-        await _stores.Events.IngestAsync(Enumerable.Range(0, PostgresDb.VacuumAfter - 1)
-            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
+        var (workspace, _, at) = await WebhookAsync();
+        await QueueAsync(workspace, at, PostgresDb.VacuumAfter - 1);
         await Task.Delay(500);
         Assert.Equal(0, await _stores.Scalar<long>("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';"));
 
-        await _stores.Events.IngestAsync([new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)], null, 3, _ => "");
+        await QueueAsync(workspace, at, 1);
         await Eventually.TrueAsync(async () => await _stores.Scalar<long>(
             "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';") == 1, 10, "the queue to be analysed");
         Assert.Equal(PostgresDb.VacuumAfter, (int)await _stores.Scalar<float>("SELECT reltuples FROM pg_class WHERE relname = 'delivery_queue';"));
@@ -149,15 +143,20 @@ public sealed class PostgresQueueTests : IDisposable
     }
 
     /// <summary>A migrated database with one workspace and one webhook for task_added.</summary>
-    private async Task<(Guid Workspace, DateTimeOffset At)> WebhookAsync()
+    private async Task<(Guid Workspace, Guid Webhook, DateTimeOffset At)> WebhookAsync()
     {
         await _stores.Schema.MigrateAsync();
-        var (workspace, at) = (Guid.NewGuid(), DateTimeOffset.UtcNow);
+        var (workspace, webhook, at) = (Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow);
         await _stores.Tokens.EnsureWorkspaceAsync(workspace, "w");
-        await _stores.Webhooks.InsertAsync(new Webhook(Guid.NewGuid(), workspace, "h", "https://r.example/h", null, "task_added", true,
+        await _stores.Webhooks.InsertAsync(new Webhook(webhook, workspace, "h", "https://r.example/h", null, "task_added", true,
             false, "none", null, "custom", null, at, Guid.NewGuid(), at, Guid.NewGuid()), Signing.NewSecret());
-        return (workspace, at);
+        return (workspace, webhook, at);
     }
+
+    /// <summary>Publishes <paramref name="count"/> task_added events in the workspace: a delivery each for its webhook.</summary>
+    private Task QueueAsync(Guid workspace, DateTimeOffset at, int count) =>
+        _stores.Events.IngestAsync(Enumerable.Range(0, count)
+            .Select(_ => new NewEvent(Guid.NewGuid(), workspace, "task_added", true, "{}", at)).ToList(), null, 3, _ => "");
 
     private Task<long> Vacuums() =>
         _stores.Scalar<long>("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'delivery_queue';");
