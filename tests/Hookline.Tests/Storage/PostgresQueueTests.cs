@@ -2,6 +2,7 @@ using Hookline.Delivery;
 using Hookline.Storage;
 using Hookline.Storage.Postgres;
 using Hookline.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hookline.Tests.Storage;
 
@@ -170,6 +171,46 @@ public sealed class PostgresQueueTests : IDisposable
             await signal.WaitAsync(within, TimeProvider.System, CancellationToken.None);
             return clock.Elapsed < within * 0.9;
         }
+    }
+
+    [PostgresFact]
+    public async Task ANodeAloneSendsNoNotifyUntilAnotherNodeListens()
+    {
+        // Alone, each commit's NOTIFY reached only the node's own listener, which ignores it: a transaction and two wake-ups a
+        // commit for nothing.
+        await _stores.Schema.MigrateAsync();
+        var db = (PostgresDb)_stores.Db;
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false, ApplicationName = "observer" };
+        await using var observer = new Npgsql.NpgsqlConnection(settings.ConnectionString); // not a node: it does not count
+        await observer.OpenAsync();
+        var heard = 0;
+        observer.Notification += (_, _) => Interlocked.Increment(ref heard);
+        await Dapper.SqlMapper.ExecuteAsync(observer, $"LISTEN {PostgresDb.WakeChannel};");
+        using var listener = new PostgresWakeListener(db, new DeliverySignal(), NullLogger<PostgresWakeListener>.Instance);
+        await listener.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(!db.OthersListen), 10, "the node to see that nobody else listens");
+
+        db.Wake();
+        await observer.WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, Volatile.Read(ref heard));
+
+        using var other = new PostgresDb(Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres",
+            ConnectionString = db.ConnectionString }));
+        var otherSignal = new DeliverySignal();
+        using var otherListener = new PostgresWakeListener(other, otherSignal, NullLogger<PostgresWakeListener>.Instance);
+        await otherListener.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(db.OthersListen), 10, "the node to see the other node's listener");
+        await otherSignal.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None); // its own first signal
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        db.Wake();
+        await otherSignal.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(9), "the other node was not woken");
+        await Eventually.TrueAsync(async () => { await observer.WaitAsync(TimeSpan.FromMilliseconds(100)); return Volatile.Read(ref heard) > 0; },
+            10, "the NOTIFY");
+
+        await otherListener.StopAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(!db.OthersListen), 10, "the node to see the other node gone");
+        await listener.StopAsync(CancellationToken.None);
     }
 
     /// <summary>A migrated database with one workspace and one webhook for task_added.</summary>

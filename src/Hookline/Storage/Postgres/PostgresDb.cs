@@ -174,13 +174,32 @@ public sealed class PostgresDb : SqlDb, IDisposable
     /// </summary>
     public string WakeTag { get; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>The application name of this node's listening session: other nodes count sessions named so (<see cref="OthersListen"/>).</summary>
+    public string ListenerName => $"{ListenerPrefix}{WakeTag}";
+
+    public const string ListenerPrefix = "Hookline listener ";
+
+    /// <summary>
+    /// Whether another node's listener was connected to this database when <see cref="PostgresWakeListener"/> last looked (once a
+    /// second); until it has looked, yes. Alone, a node's NOTIFY reached only its own listener, which ignores it: at 500 events
+    /// a second, 500 transactions, and as many wake-ups of its listening session and of the node, for nothing.
+    /// </summary>
+    public bool OthersListen { get => _othersListen; set => _othersListen = value; }
+
+    private volatile bool _othersListen = true;
+
+    /// <summary>Counts the listening sessions of other nodes on this database, by the application name each gives its own.</summary>
+    public static string OtherListeners =>
+        $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '{ListenerPrefix}%' AND application_name <> @Mine;";
+
     /// <summary>
     /// NOTIFY after the commit, not inside it: PostgreSQL serialises the commits of notifying transactions, WAL flush included.
-    /// Wakes asked for while one is being sent share the next one; if a wake is lost, the workers' poll is the backstop.
+    /// Wakes asked for while one is being sent share the next one; if a wake is lost, the workers' poll is the backstop (so is
+    /// it for a node that started less than a second ago, before the others' listeners have seen its own).
     /// </summary>
     public override void Wake()
     {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0) _ = SendWakeAsync();
+        if (OthersListen && Interlocked.Exchange(ref _wakePending, 1) == 0) _ = SendWakeAsync();
     }
 
     private async Task SendWakeAsync()
