@@ -109,9 +109,7 @@ public sealed class PostgresQueueTests : IDisposable
         // With the queue's planner costs PostgreSQL judged a custom plan cheaper every time, so the claim that passes a troubled
         // webhook by, the results and their reads were planned on each call: 0.5 ms a plan (PostgresDb).
         var (workspace, _, at) = await WebhookAsync();
-        var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres",
-            ConnectionString = ((PostgresDb)_stores.Db).ConnectionString + ";Maximum Pool Size=1" }); // one queue session to look at
-        using var db = new PostgresDb(options);
+        using var db = AnotherNode(((PostgresDb)_stores.Db).ConnectionString + ";Maximum Pool Size=1"); // one queue session to look at
         var deliveries = new DeliveryStore(db);
         var troubled = new Dictionary<Guid, int> { [Guid.NewGuid()] = 0 }; // a webhook without room: the claim passes it by
         for (var i = 0; i < 12; i++)
@@ -148,29 +146,27 @@ public sealed class PostgresQueueTests : IDisposable
     [PostgresFact]
     public async Task ANodeIsWokenByAnotherNodesCommitsButNotByItsOwn()
     {
-        // Its own workers are told in process; its own NOTIFY echoed back was a claim that found nothing, per commit.
+        // Its own workers are told in process; its own NOTIFY echoed back was a claim that found nothing, per commit. The other
+        // node listens too, or neither would send a NOTIFY at all.
         await _stores.Schema.MigrateAsync();
-        var signal = new DeliverySignal();
-        var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres",
-            ConnectionString = ((PostgresDb)_stores.Db).ConnectionString });
-        using var other = new PostgresDb(options);
-        using var listener = new PostgresWakeListener((PostgresDb)_stores.Db, signal,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresWakeListener>.Instance);
+        var db = (PostgresDb)_stores.Db;
+        var (signal, otherSignal) = (new DeliverySignal(), new DeliverySignal());
+        using var other = AnotherNode(db.ConnectionString);
+        using var otherListener = new PostgresWakeListener(other, otherSignal, NullLogger<PostgresWakeListener>.Instance);
+        using var listener = new PostgresWakeListener(db, signal, NullLogger<PostgresWakeListener>.Instance);
+        await otherListener.StartAsync(CancellationToken.None);
         await listener.StartAsync(CancellationToken.None);
-        Assert.True(await Woken(TimeSpan.FromSeconds(10)), "the listener's own signal once it listens");
+        Assert.True(await Woken(signal, TimeSpan.FromSeconds(10)), "the listener's own signal once it listens");
+        Assert.True(await Woken(otherSignal, TimeSpan.FromSeconds(10)), "the other listener's own signal once it listens");
+        await Eventually.TrueAsync(() => Task.FromResult(db.OthersListen && other.OthersListen), 10, "each node to see the other's listener");
 
-        _stores.Db.Wake();
-        Assert.False(await Woken(TimeSpan.FromSeconds(2)), "woken by its own NOTIFY");
+        db.Wake();
+        Assert.True(await Woken(otherSignal, TimeSpan.FromSeconds(10)), "the NOTIFY was not sent");
+        Assert.False(await Woken(signal, TimeSpan.FromSeconds(2)), "woken by its own NOTIFY");
         other.Wake();
-        Assert.True(await Woken(TimeSpan.FromSeconds(10)), "not woken by the other node's NOTIFY");
+        Assert.True(await Woken(signal, TimeSpan.FromSeconds(10)), "not woken by the other node's NOTIFY");
         await listener.StopAsync(CancellationToken.None);
-
-        async Task<bool> Woken(TimeSpan within)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await signal.WaitAsync(within, TimeProvider.System, CancellationToken.None);
-            return clock.Elapsed < within * 0.9;
-        }
+        await otherListener.StopAsync(CancellationToken.None);
     }
 
     [PostgresFact]
@@ -194,23 +190,32 @@ public sealed class PostgresQueueTests : IDisposable
         await observer.WaitAsync(TimeSpan.FromSeconds(2));
         Assert.Equal(0, Volatile.Read(ref heard));
 
-        using var other = new PostgresDb(Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres",
-            ConnectionString = db.ConnectionString }));
+        using var other = AnotherNode(db.ConnectionString);
         var otherSignal = new DeliverySignal();
         using var otherListener = new PostgresWakeListener(other, otherSignal, NullLogger<PostgresWakeListener>.Instance);
         await otherListener.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => Task.FromResult(db.OthersListen), 10, "the node to see the other node's listener");
-        await otherSignal.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None); // its own first signal
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await Woken(otherSignal, TimeSpan.FromSeconds(10)), "the other listener's own signal once it listens");
         db.Wake();
-        await otherSignal.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(9), "the other node was not woken");
+        Assert.True(await Woken(otherSignal, TimeSpan.FromSeconds(10)), "the other node was not woken");
         await Eventually.TrueAsync(async () => { await observer.WaitAsync(TimeSpan.FromMilliseconds(100)); return Volatile.Read(ref heard) > 0; },
             10, "the NOTIFY");
 
         await otherListener.StopAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => Task.FromResult(!db.OthersListen), 10, "the node to see the other node gone");
         await listener.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Another node's database access, on the same database.</summary>
+    private static PostgresDb AnotherNode(string connectionString) =>
+        new(Microsoft.Extensions.Options.Options.Create(new DatabaseOptions { Provider = "postgres", ConnectionString = connectionString }));
+
+    /// <summary>Whether <paramref name="signal"/> was notified well within <paramref name="within"/>.</summary>
+    private static async Task<bool> Woken(DeliverySignal signal, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await signal.WaitAsync(within, TimeProvider.System, CancellationToken.None);
+        return clock.Elapsed < within * 0.9;
     }
 
     /// <summary>A migrated database with one workspace and one webhook for task_added.</summary>

@@ -189,7 +189,7 @@ public sealed class PostgresDb : SqlDb, IDisposable
     private volatile bool _othersListen = true;
 
     /// <summary>Counts the listening sessions of other nodes on this database, by the application name each gives its own.</summary>
-    public static string OtherListeners =>
+    public const string OtherListeners =
         $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '{ListenerPrefix}%' AND application_name <> @Mine;";
 
     /// <summary>
