@@ -34,6 +34,14 @@ public sealed record ClaimedDelivery(
     long Id, string MessageId, Guid EventId, string EventType, string Payload, int Attempt, int MaxAttempts, long LeaseToken,
     WebhookTarget Target, string? TraceParent = null);
 
+/// <summary>
+/// What a claim leased to send now. <paramref name="Drained"/>: its statement found fewer due than it asked for (before limits
+/// and rooms kept any back), so nothing more is due now but what it passed by or another node holds. <paramref name="NextDue"/>:
+/// when the next delivery not in flight is due (null: none), read in the claim's own round trip as the claim left the queue;
+/// known only when <paramref name="NextDueKnown"/> (a claim whose limits gave deliveries back after it does not know).
+/// </summary>
+public sealed record DeliveryClaim(IReadOnlyList<ClaimedDelivery> Deliveries, bool Drained, bool NextDueKnown = false, DateTimeOffset? NextDue = null);
+
 /// <summary>What one attempt did, and what follows from it.</summary>
 public sealed record AttemptResult(
     ClaimedDelivery Delivery, bool Success, int ResponseCode, string? Reason, string Message, string? ResponseBody,

@@ -14,7 +14,7 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
 
     private SqlDialect D => db.Dialect;
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
+    public async Task<DeliveryClaim> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing,
         string node, IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default)
     {
         var token = Random.Shared.NextInt64(1, long.MaxValue);
@@ -39,27 +39,35 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
         {
             // A lease lost in a power cut is claimed again; a lease taken and never read (a crash in between) runs out.
             await using var c = await db.OpenQueueAsync(ct);
-            var leased = await CancelInactiveAsync(c, null, await D.ClaimInOneAsync(c, picked, leaseThem, args, token), token, now);
-            if (!leased.Any(d => DeliveryLimits.Applies(d.Target, slackPacing) || rooms?.ContainsKey(d.Target.Id) == true)) return leased;
+            var (taken, nextDue) = await D.ClaimInOneAsync(c, picked, leaseThem, NextDue, args, token);
+            var leased = await CancelInactiveAsync(c, null, taken, token, now);
+            if (!leased.Any(d => DeliveryLimits.Applies(d.Target, slackPacing) || rooms?.ContainsKey(d.Target.Id) == true))
+                return new(leased, taken.Count < max, NextDueKnown: true, nextDue);
             await using var limiting = await c.BeginTransactionAsync(ct);
             leased = await _limits.ParkAsync(c, limiting, leased, rooms, now);
             var allowed = await _limits.ApplyAsync(c, limiting, leased, now, lease, slackPacing);
             await limiting.CommitAsync(ct);
-            return allowed;
+            return new(allowed, taken.Count < max); // what the limits gave back may be due before what the claim saw
         }
 
         await using var write = await db.BeginWriteAsync(ct, durable: false);
         var (wc, tx) = (write.Connection, write.Transaction);
         var rows = (await wc.QueryAsync<ClaimRow>($"WITH {picked} {leaseThem} RETURNING delivery_id AS id, webhook_id;", args, tx)).AsList();
-        if (rows.Count == 0) { await write.CommitAsync(ct); return []; }
-
-        var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
-        var claimed = rows.Select(q => details[q.Id].ToClaimed(token, targets[q.WebhookId])).ToList();
-        claimed = await CancelInactiveAsync(wc, tx, claimed, token, now);
-        claimed = await _limits.ParkAsync(wc, tx, claimed, rooms, now);
-        claimed = await _limits.ApplyAsync(wc, tx, claimed, now, lease, slackPacing);
+        var claimed = new List<ClaimedDelivery>();
+        if (rows.Count > 0)
+        {
+            var (targets, details) = await TargetsAsync(wc, tx, rows.Select(d => d.WebhookId).Distinct(), now, rows.Select(d => d.Id));
+            claimed = rows.Select(q => details[q.Id].ToClaimed(token, targets[q.WebhookId])).ToList();
+            claimed = await CancelInactiveAsync(wc, tx, claimed, token, now);
+            claimed = await _limits.ParkAsync(wc, tx, claimed, rooms, now);
+            claimed = await _limits.ApplyAsync(wc, tx, claimed, now, lease, slackPacing);
+        }
+        // Nothing more due now: when the next is, in the same transaction (after what the limits gave back), where a look of its
+        // own took a connection and a read of the file's state more.
+        var drained = rows.Count < max;
+        var next = drained ? await wc.ExecuteScalarAsync<DateTimeOffset?>(NextDue, transaction: tx) : null;
         await write.CommitAsync(ct);
-        return claimed;
+        return new(claimed, drained, NextDueKnown: drained, next);
     }
 
     /// <summary>
@@ -115,9 +123,12 @@ public sealed class DeliveryStore(SqlDb db, ILogger<DeliveryStore>? logger = nul
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteScalarAsync<DateTimeOffset?>(
-            "SELECT due_at FROM delivery_queue WHERE due_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1;");
+        return await c.ExecuteScalarAsync<DateTimeOffset?>(NextDue);
     }
+
+    /// <summary>The look of <see cref="NextDueAsync"/>, which a claim that drains the queue also makes in its own round trip.</summary>
+    private const string NextDue =
+        "SELECT due_at FROM delivery_queue WHERE due_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1;";
 
     public async Task<int> CompleteAsync(IReadOnlyList<AttemptResult> results, int pauseAfter, string node, IAnnouncer? announcer = null,
         CancellationToken ct = default)

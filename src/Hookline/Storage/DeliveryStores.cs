@@ -17,9 +17,10 @@ public interface IDeliveryStore
     /// most one delivery each per <paramref name="slackPacing"/>; the rest of a burst waits its turn. The lease records <paramref name="node"/>.
     /// What the claim takes for a webhook named in <paramref name="rooms"/> beyond its room (a troubled webhook's share on this node)
     /// is parked instead, until <see cref="LetGoAsync"/> lets it go or <see cref="DeliveryLimits.CongestedFallback"/> passes; a
-    /// webhook whose room is 0 is passed by.
+    /// webhook whose room is 0 is passed by. Whether it found all that is due, and when a claim that did finds the next due
+    /// (<see cref="NextDueAsync"/>'s look, in the claim's own round trip), come with it.
     /// </summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
+    Task<DeliveryClaim> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
         IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default);
 
     /// <summary>

@@ -87,6 +87,59 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Beside a troubled webhook that every claim passes by (its share in flight to a receiver that hangs), each of a healthy
+    /// webhook's events costs one claim. A claim that found less due than it asked for was followed by a second at once, which
+    /// found nothing: two claims an event, each walking the troubled webhook's backlog until it was parked (bench noisy: 40 %
+    /// more claims beside a troubled neighbour than alone).
+    /// </summary>
+    [Fact]
+    public async Task BesideAWebhookPassedByEachEventCostsOneClaimNotTwo()
+    {
+        CountingDeliveryStore store = null!;
+        var measured = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (request, http) =>
+        {
+            if (request.Path == "/hangs") await measured.Task.WaitAsync(TimeSpan.FromSeconds(30)); // hangs until the end
+            await http.Response.WriteAsync("ok");
+        };
+        using var app = new HooklineFactory(new()
+        {
+            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+            ["Hookline:Delivery:Timeout"] = "00:00:30",
+            ["Hookline:Delivery:PauseAfterConsecutiveFailures"] = "1000",
+        }, services: CountingDeliveryStore.Register);
+        store = app.Service<CountingDeliveryStore>();
+        var workspace = Guid.NewGuid();
+        var admin = await app.AdminAsync(workspace);
+        await admin.CreateWebhookAsync(Json.Form(uri: receiver.Url + "/hangs", events: "task_deleted"));
+        await admin.CreateWebhookAsync(Json.Form(uri: receiver.Url + "/ok", events: "task_added"));
+        var publisher = await app.ClientAsync(workspace, Permissions.EventsPublish);
+        (await publisher.PostAsJsonAsync("/api/v1/events/batch",
+            Enumerable.Range(0, 500).Select(n => TestEvents.Event("task_deleted", entityId: $"t{n}")))).EnsureSuccessStatusCode();
+        var slowShare = new DeliveryOptions().SlowShare;
+        await Eventually.TrueAsync(() => receiver.Requests.Count(r => r.Path == "/hangs") == slowShare, what: "the troubled webhook's share in flight");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // found slow, its backlog parked
+
+        const int Events = 100;
+        var (before, looks) = (store.Claims, store.Looks);
+        for (var n = 0; n < Events; n++)
+        {
+            await publisher.PublishAsync(TestEvents.Event(entityId: $"h{n}"));
+            await Eventually.TrueAsync(() => receiver.Requests.Count(r => r.Path == "/ok") == n + 1, what: $"healthy event {n} delivered");
+        }
+        var (claims, ownLooks) = (store.Claims - before, store.Looks - looks);
+        measured.SetResult();
+        output.WriteLine($"{claims} claim queries for {Events} healthy events beside a webhook passed by ({(double)claims / Events:0.00} an event); " +
+            $"{ownLooks} looks for the next due delivery apart from them");
+
+        // One an event, and a look each sweep (a quarter of SlowAfter) while waiting: two an event made over 200.
+        Assert.InRange(claims, Events, Events * 1.6);
+        Assert.Equal(0, ownLooks); // each claim brought the next due time: no round trip of its own for it
+        Assert.Equal(slowShare, receiver.Requests.Count(r => r.Path == "/hangs"));
+    }
+
+    /// <summary>
     /// The look for the next due delivery fails, as it does while the disk under SQLite is read-only: the worker waits a poll
     /// and claims again. That failure, thrown out of the claim loop, stopped the worker for good while ingest still answered
     /// 202 (DiskTroubleTests found it in CI: nothing accepted after the disk came back was delivered).

@@ -22,7 +22,7 @@ public sealed class PostgresQueueTests : IDisposable
 
         for (var recorded = 0; recorded < PostgresDb.VacuumAfter;)
         {
-            var claimed = await _stores.Deliveries.ClaimAsync(1000, at, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), "n1");
+            var claimed = (await _stores.Deliveries.ClaimAsync(1000, at, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), "n1")).Deliveries;
             recorded += await _stores.Deliveries.CompleteAsync(
                 claimed.Select(d => new AttemptResult(d, true, 200, null, "{}", null, 5, at, null, null)).ToList(), 5, "n1");
         }
@@ -115,7 +115,7 @@ public sealed class PostgresQueueTests : IDisposable
         for (var i = 0; i < 12; i++)
         {
             await QueueAsync(workspace, at, 1);
-            var claimed = await deliveries.ClaimAsync(10, at.AddSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), "n1", troubled);
+            var claimed = (await deliveries.ClaimAsync(10, at.AddSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), "n1", troubled)).Deliveries;
             Assert.Single(claimed);
             Assert.Equal(1, await deliveries.CompleteAsync([new AttemptResult(claimed[0], true, 200, null, "{}", null, 5, at, null, null)], 5, "n1"));
         }

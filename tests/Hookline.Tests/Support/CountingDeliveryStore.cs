@@ -4,14 +4,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Hookline.Tests.Support;
 
 /// <summary>
-/// Hookline's own delivery store, whichever it is, with a count of the claim queries made through it, and looks for the next
-/// due delivery that can be made to fail as a store that cannot be reached fails.
+/// Hookline's own delivery store, whichever it is, with a count of the claim queries and of the looks for the next due delivery
+/// made through it; those looks can be made to fail as a store that cannot be reached fails.
 /// </summary>
 public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 {
-    private int _claims, _nextDueFailures, _nextDueFailed;
+    private int _claims, _looks, _nextDueFailures, _nextDueFailed;
 
     public int Claims => Volatile.Read(ref _claims);
+
+    /// <summary>Looks for the next due delivery made apart from a claim (<see cref="NextDueAsync"/>).</summary>
+    public int Looks => Volatile.Read(ref _looks);
 
     /// <summary>How many looks for the next due delivery failed as asked (<see cref="FailNextDue"/>).</summary>
     public int NextDueFailed => Volatile.Read(ref _nextDueFailed);
@@ -30,11 +33,16 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
         services.AddSingleton<IDeliveryStore>(sp => sp.GetRequiredService<CountingDeliveryStore>());
     }
 
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
+    /// <remarks>
+    /// While looks are to fail, a claim does not pass on the next due time it read: the worker then looks on its own, as it
+    /// does after a claim whose limits gave deliveries back.
+    /// </remarks>
+    public async Task<DeliveryClaim> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, TimeSpan slackPacing, string node,
         IReadOnlyDictionary<Guid, int>? rooms = null, CancellationToken ct = default)
     {
         Interlocked.Increment(ref _claims);
-        return inner.ClaimAsync(max, now, lease, slackPacing, node, rooms, ct);
+        var claim = await inner.ClaimAsync(max, now, lease, slackPacing, node, rooms, ct);
+        return Volatile.Read(ref _nextDueFailures) > 0 ? claim with { NextDueKnown = false, NextDue = null } : claim;
     }
 
     public Task<int> ParkAsync(Guid webhookId, DateTimeOffset now, CancellationToken ct = default) => inner.ParkAsync(webhookId, now, ct);
@@ -47,6 +55,7 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
     {
+        Interlocked.Increment(ref _looks);
         var left = Volatile.Read(ref _nextDueFailures);
         if (left <= 0 || Interlocked.CompareExchange(ref _nextDueFailures, left - 1, left) != left) return inner.NextDueAsync(ct);
         Interlocked.Increment(ref _nextDueFailed);
