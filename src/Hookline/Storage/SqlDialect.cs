@@ -58,10 +58,11 @@ public abstract class SqlDialect : ISqlDialect
     /// <summary>
     /// Runs the claim's <paramref name="picked"/> (a WITH entry named picked) and <paramref name="lease"/> (the UPDATE that leases
     /// what it picked) as one statement on <paramref name="c"/>, outside any transaction, returning each leased delivery with its
-    /// event and its webhook's target, and what <paramref name="nextDue"/> (a look for the next due delivery) reads after it.
+    /// event and its webhook's target, the ids of those it leased whose webhook no longer exists, and what
+    /// <paramref name="nextDue"/> (a look for the next due delivery) reads after it.
     /// </summary>
-    public virtual Task<(List<ClaimedDelivery> Leased, DateTimeOffset? NextDue)> ClaimInOneAsync(DbConnection c, string picked, string lease,
-        string nextDue, object args, long token) =>
+    public virtual Task<(List<ClaimedDelivery> Leased, List<long> Gone, DateTimeOffset? NextDue)> ClaimInOneAsync(DbConnection c, string picked,
+        string lease, string nextDue, object args, long token) =>
         throw new NotSupportedException($"{GetType().Name} claims in a transaction (ClaimsInOneStatement is false).");
 
     /// <summary>

@@ -47,11 +47,20 @@ public sealed class HooklineFactory : WebApplicationFactory<Program>
     /// <summary>Runs one query against whichever database this Hookline uses (plain SQL both understand).</summary>
     public async Task<T> ScalarAsync<T>(string sql)
     {
-        System.Data.Common.DbConnection c = Postgres is null
-            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database.Path}")
-            : new Npgsql.NpgsqlConnection(Postgres.ConnectionString);
-        await using (c) return await Dapper.SqlMapper.ExecuteScalarAsync<T>(c, sql) ?? throw new InvalidOperationException("no value");
+        await using var c = Connection();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<T>(c, sql) ?? throw new InvalidOperationException("no value");
     }
+
+    /// <summary>The rows of one query against whichever database this Hookline uses.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql)
+    {
+        await using var c = Connection();
+        return (await Dapper.SqlMapper.QueryAsync<T>(c, sql)).ToList();
+    }
+
+    private System.Data.Common.DbConnection Connection() => Postgres is null
+        ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database.Path}")
+        : new Npgsql.NpgsqlConnection(Postgres.ConnectionString);
     public FakeTimeProvider? Time { get; }
     public CapturedLogs Logs { get; } = new();
 

@@ -10,12 +10,13 @@ public sealed partial class PostgresDialect
     /// <summary>
     /// Lease, deliveries, events, webhooks and their live secrets (newest first) in one statement: one round trip and one
     /// commit a claim, where a transaction with a second statement for the rest took three. Each webhook is read once however
-    /// many of its deliveries the claim took. The look for the next due delivery goes with it, in the same round trip and the
-    /// same implicit transaction (it sees the leases just taken): at a few hundred events a second nearly every claim drains
-    /// the queue, and the look on its own was a round trip more for each.
+    /// many of its deliveries the claim took; one whose webhook is gone comes back without it, for the caller to cancel. The
+    /// look for the next due delivery goes with it, in the same round trip and the same implicit transaction (it sees the
+    /// leases just taken): at a few hundred events a second nearly every claim drains the queue, and the look on its own was
+    /// a round trip more for each.
     /// </summary>
-    public override async Task<(List<ClaimedDelivery> Leased, DateTimeOffset? NextDue)> ClaimInOneAsync(DbConnection c, string picked,
-        string lease, string nextDue, object args, long token)
+    public override async Task<(List<ClaimedDelivery> Leased, List<long> Gone, DateTimeOffset? NextDue)> ClaimInOneAsync(DbConnection c,
+        string picked, string lease, string nextDue, object args, long token)
     {
         await using var reads = await c.QueryMultipleAsync(
             $"""
@@ -28,18 +29,19 @@ public sealed partial class PostgresDialect
                        ORDER BY s.expires_on IS NULL DESC, s.expires_on DESC, s.created_on DESC) AS secrets
                FROM webhooks w WHERE w.id = ANY(ARRAY(SELECT DISTINCT webhook_id FROM leased)))
              SELECT l.delivery_id AS id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent,
-               t.id AS webhook_id, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets,
+               l.webhook_id, t.id IS NOT NULL AS webhook_exists, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets,
                t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo, t.is_active
-             FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id JOIN targets t ON t.id = l.webhook_id;
+             FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id LEFT JOIN targets t ON t.id = l.webhook_id;
              {nextDue}
              """, args);
-        var rows = await reads.ReadAsync<ClaimedRow>();
+        var rows = (await reads.ReadAsync<ClaimedRow>()).AsList();
         var next = (await reads.ReadAsync<DateTimeOffset?>()).FirstOrDefault();
         var targets = new Dictionary<Guid, WebhookTarget>();
-        return (rows.Select(r => r.ToClaimed(token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] =
+        var gone = rows.Where(r => !r.WebhookExists).Select(r => r.Id).ToList();
+        return (rows.Where(r => r.WebhookExists).Select(r => r.ToClaimed(token, targets.TryGetValue(r.WebhookId, out var t) ? t : targets[r.WebhookId] =
             new WebhookTarget(r.WebhookId, r.WorkspaceId, r.Uri, r.ReceiverType, r.Language, r.AuthenticationType, r.Authentication,
                 r.Secrets, PolicyColumns.Read(r.MaxPerSecond, r.MaxConcurrency, r.TimeoutSeconds, r.RetrySchedule, r.Fifo))
-            { IsActive = r.IsActive })).ToList(), next);
+            { IsActive = r.IsActive })).ToList(), gone, next);
     }
 
     public override Task GiveBackAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(long Id, DateTimeOffset DueAt, int Hold)> rows) =>
@@ -59,6 +61,7 @@ public sealed partial class PostgresDialect
     private sealed class ClaimedRow : DeliveryStore.DetailRow
     {
         public Guid WebhookId { get; init; }
+        public bool WebhookExists { get; init; }
         public Guid WorkspaceId { get; init; }
         public string Uri { get; init; } = "";
         public string ReceiverType { get; init; } = "";
