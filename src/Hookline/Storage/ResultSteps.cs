@@ -170,7 +170,7 @@ public static class ResultSteps
     /// Cancels a webhook's queue (deactivated, deleted, or resumed with some of its paused queue left). Leases stay, so an
     /// attempt in flight still records its log row.
     /// </summary>
-    public static string CancelPending(SqlDialect d) => Cancel(d, "webhook_id = @WebhookId");
+    public static string CancelPending(SqlDialect d) => d.CancelQueued("webhook_id = @WebhookId");
 
     /// <summary>How many of a paused webhook's queued deliveries one transaction cancels.</summary>
     public const int CancelAtOnce = 500;
@@ -188,26 +188,7 @@ public static class ResultSteps
          """;
 
     /// <summary>Cancels the queued deliveries @Ids of webhook @WebhookId, as <see cref="CancelPending"/> does its whole queue.</summary>
-    public static string CancelSome(SqlDialect d) => Cancel(d, $"webhook_id = @WebhookId AND {d.In("delivery_id", "@Ids")}");
-
-    /// <summary>
-    /// The deliveries queued where <paramref name="condition"/> holds are cancelled; their queue rows leave, except those of
-    /// attempts in flight, which stay without a due time until the attempt is recorded (or pruning finds the lease long gone).
-    /// The deliveries are found by id (<see cref="SqlDialect.InQuery"/>): PostgreSQL hashed every delivery row for an IN over
-    /// the queue, 14 ms a part of 500 beside a paused backlog of 19,000. The queue's rows are locked first, in id order, as
-    /// recording results locks them (the queue, then the deliveries): the other way round, a webhook deleted while its
-    /// results were being recorded deadlocked on PostgreSQL (the delete holding a delivery's row and waiting for its queue
-    /// row, the results the reverse) and the delete answered 503.
-    /// </summary>
-    private static string Cancel(SqlDialect d, string condition) =>
-        $"""
-         SELECT delivery_id FROM delivery_queue WHERE due_at IS NOT NULL AND {condition} ORDER BY delivery_id {d.ForUpdate};
-         UPDATE deliveries SET status = 3, completed_on = @At
-         WHERE status = 0 AND {d.InQuery("id", $"SELECT delivery_id FROM delivery_queue WHERE due_at IS NOT NULL AND {condition}")};
-         DELETE FROM delivery_queue WHERE lease_until IS NULL AND {condition};
-         UPDATE delivery_queue SET due_at = NULL WHERE due_at IS NOT NULL AND {condition};
-         DELETE FROM webhook_leases WHERE {condition};
-         """;
+    public static string CancelSome(SqlDialect d) => d.CancelQueued($"webhook_id = @WebhookId AND {d.In("delivery_id", "@Ids")}");
 }
 
 /// <summary>A batch of results as recorded: how many applied, and the operational events they made due.</summary>

@@ -66,6 +66,21 @@ public abstract class SqlDialect : ISqlDialect
         throw new NotSupportedException($"{GetType().Name} claims in a transaction (ClaimsInOneStatement is false).");
 
     /// <summary>
+    /// Cancels the deliveries queued where <paramref name="condition"/> holds (a condition on delivery_queue): their records
+    /// are cancelled, their queue rows leave, except those of attempts in flight, which stay without a due time, and their
+    /// webhooks' leases go. SQLite runs these statements one after another under its one writer, which nothing else writes
+    /// between; PostgreSQL needs one statement (<see cref="Postgres.PostgresDialect.CancelQueued"/>).
+    /// </summary>
+    public virtual string CancelQueued(string condition) =>
+        $"""
+         UPDATE deliveries SET status = 3, completed_on = @At
+         WHERE status = 0 AND {InQuery("id", $"SELECT delivery_id FROM delivery_queue WHERE due_at IS NOT NULL AND {condition}")};
+         DELETE FROM delivery_queue WHERE lease_until IS NULL AND {condition};
+         UPDATE delivery_queue SET due_at = NULL WHERE due_at IS NOT NULL AND {condition};
+         DELETE FROM webhook_leases WHERE {condition};
+         """;
+
+    /// <summary>
     /// Gives leased deliveries back to the queue, each due at its own time and held as <see cref="DeliveryLimits"/> says. One
     /// cancelled meanwhile (its webhook deleted or paused while it was leased: no due time) leaves the queue instead, as the
     /// attempt it will not have would have made it; given back, it would stand due for a webhook that is gone. One statement
