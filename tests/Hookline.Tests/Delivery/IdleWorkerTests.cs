@@ -61,12 +61,7 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
             firstRequest.TrySetResult();
             await Task.Delay(SlowAnswer, http.RequestAborted);
         };
-        using var app = new HooklineFactory(new()
-        {
-            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
-            ["Hookline:Delivery:Timeout"] = "00:00:30",
-            ["Hookline:Delivery:PauseAfterConsecutiveFailures"] = "1000",
-        }, services: CountingDeliveryStore.Register);
+        using var app = NodeBesideAHangingReceiver();
         store = app.Service<CountingDeliveryStore>();
         var workspace = Guid.NewGuid();
         await (await app.AdminAsync(workspace)).CreateWebhookAsync(Json.Form(uri: receiver.Url + "/hangs"));
@@ -95,7 +90,6 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
     [Fact]
     public async Task BesideAWebhookPassedByEachEventCostsOneClaimNotTwo()
     {
-        CountingDeliveryStore store = null!;
         var measured = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var receiver = await Receiver.StartAsync();
         receiver.Respond = async (request, http) =>
@@ -103,13 +97,8 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
             if (request.Path == "/hangs") await measured.Task.WaitAsync(TimeSpan.FromSeconds(30)); // hangs until the end
             await http.Response.WriteAsync("ok");
         };
-        using var app = new HooklineFactory(new()
-        {
-            ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
-            ["Hookline:Delivery:Timeout"] = "00:00:30",
-            ["Hookline:Delivery:PauseAfterConsecutiveFailures"] = "1000",
-        }, services: CountingDeliveryStore.Register);
-        store = app.Service<CountingDeliveryStore>();
+        using var app = NodeBesideAHangingReceiver();
+        var store = app.Service<CountingDeliveryStore>();
         var workspace = Guid.NewGuid();
         var admin = await app.AdminAsync(workspace);
         await admin.CreateWebhookAsync(Json.Form(uri: receiver.Url + "/hangs", events: "task_deleted"));
@@ -139,6 +128,17 @@ public sealed class IdleWorkerTests(ITestOutputHelper output)
         Assert.Equal(0, ownLooks); // each claim brought the next due time: no round trip of its own for it
         Assert.Equal(slowShare, receiver.Requests.Count(r => r.Path == "/hangs"));
     }
+
+    /// <summary>
+    /// A node whose requests may hang for the whole test (a 30 s timeout) without their webhook being paused, its delivery
+    /// store counted (<see cref="CountingDeliveryStore"/>).
+    /// </summary>
+    private static HooklineFactory NodeBesideAHangingReceiver() => new(new()
+    {
+        ["Hookline:Delivery:AllowPrivateNetworks"] = "true",
+        ["Hookline:Delivery:Timeout"] = "00:00:30",
+        ["Hookline:Delivery:PauseAfterConsecutiveFailures"] = "1000",
+    }, services: CountingDeliveryStore.Register);
 
     /// <summary>
     /// The look for the next due delivery fails, as it does while the disk under SQLite is read-only: the worker waits a poll

@@ -29,8 +29,8 @@ public sealed partial class PostgresDialect
                        ORDER BY s.expires_on IS NULL DESC, s.expires_on DESC, s.created_on DESC) AS secrets
                FROM webhooks w WHERE w.id = ANY(ARRAY(SELECT DISTINCT webhook_id FROM leased)))
              SELECT l.delivery_id AS id, d.message_id, d.event_id, d.attempts, d.max_attempts, e.event_type, e.payload, e.trace_parent,
-               l.webhook_id, t.id IS NOT NULL AS webhook_exists, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type, t.authentication, t.secrets,
-               t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo, t.is_active
+               l.webhook_id, t.id IS NOT NULL AS webhook_exists, t.workspace_id, t.uri, t.receiver_type, t.language, t.authentication_type,
+               t.authentication, t.secrets, t.max_per_second, t.max_concurrency, t.timeout_seconds, t.retry_schedule, t.fifo, t.is_active
              FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id LEFT JOIN targets t ON t.id = l.webhook_id;
              {nextDue}
              """, args);
