@@ -39,7 +39,8 @@ public static class Report
         Row("start: first 10 s ÷ settled", "startup.ratio",
             v => $"{v:0.00} ({D(f, "startup.first10PerSec"):N0} ÷ {D(f, "startup.settledPerSec"):N0} deliveries/s)", "≥ 0.7", v => v >= 0.7);
         Row("start: 90 % of settled after", "startup.secondsTo90", v => $"{v:0.0} s");
-        Row("noisy: healthy p50 / p99 at 500 events/s, alone", "noisy.alone.p99", v => $"{D(f, "noisy.alone.p50"):0.##} / {v:0.##} ms");
+        Row("noisy: healthy p50 / p99 at 500 events/s, alone (before and after)", "noisy.alone.p99",
+            v => $"{D(f, "noisy.alone.p50"):0.##} / {v:0.##} ms" + (D(f, "noisy.alone.spread") is { } s ? $" (p99 after ÷ before {s:0.00})" : ""));
         Row("… beside 20,000 to a receiver that hangs", "noisy.hanging.ratio",
             v => $"{D(f, "noisy.hanging.p50"):0.##} / {D(f, "noisy.hanging.p99"):0.##} ms (p99 {v:0.00} ×)", "≤ 1.5 ×", v => v <= 1.5);
         Row("… beside 20,000 to a receiver that answers 500", "noisy.failing.ratio",

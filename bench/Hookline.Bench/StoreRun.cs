@@ -46,7 +46,7 @@ public sealed class StoreRun(Workloads w, Store store)
         if (Runs("backlog")) Backlog = await Step("backlog", w.BacklogAsync);
         if (Runs("startup")) Startup = await Step("startup", w.StartupAsync);
         if (Runs("noisy"))
-            Noisy = await Step("noisy", w.NoisyAsync, r => $"p99 alone {r.Alone.P99:0.0} ms, beside a hanging receiver {r.Hanging.P99:0.0} ms " +
+            Noisy = await Step("noisy", w.NoisyAsync, r => $"p99 alone {r.Alone.P99:0.0} ms (after ÷ before {r.AloneSpread:0.00}), beside a hanging receiver {r.Hanging.P99:0.0} ms " +
                 $"({r.HangingRatio:0.00} ×), beside a failing one {r.Failing.P99:0.0} ms ({r.FailingRatio:0.00} ×)");
         if (Runs("scaleout") && store.Postgres is null) Console.WriteLine($"  {"scaleout",-14} PostgreSQL only: not run on {store.Name}");
         else if (Runs("scaleout"))
@@ -109,7 +109,9 @@ public sealed class StoreRun(Workloads w, Store store)
             hanging["ratio"] = Math.Round(n.HangingRatio, 2);
             var failing = Pair(n.Failing);
             failing["ratio"] = Math.Round(n.FailingRatio, 2);
-            json["noisy"] = new JsonObject { ["eventsPerSec"] = 500, ["alone"] = Pair(n.Alone), ["hanging"] = hanging, ["failing"] = failing };
+            var alone = Pair(n.Alone);
+            alone["spread"] = Math.Round(n.AloneSpread, 2);
+            json["noisy"] = new JsonObject { ["eventsPerSec"] = 500, ["alone"] = alone, ["hanging"] = hanging, ["failing"] = failing };
         }
         return json;
     }

@@ -13,6 +13,11 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
 
     public int Claims => Volatile.Read(ref _claims);
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Asked, int Took)> _sizes = new();
+
+    /// <summary>Each claim's size, in order: how many deliveries it asked for, and how many it brought back.</summary>
+    public IReadOnlyList<(int Asked, int Took)> Sizes => [.. _sizes];
+
     /// <summary>Looks for the next due delivery made apart from a claim (<see cref="NextDueAsync"/>).</summary>
     public int Looks => Volatile.Read(ref _looks);
 
@@ -42,6 +47,7 @@ public sealed class CountingDeliveryStore(IDeliveryStore inner) : IDeliveryStore
     {
         Interlocked.Increment(ref _claims);
         var claim = await inner.ClaimAsync(max, now, lease, slackPacing, node, rooms, ct);
+        _sizes.Enqueue((max, claim.Deliveries.Count));
         return Volatile.Read(ref _nextDueFailures) > 0 ? claim with { NextDueKnown = false, NextDue = null } : claim;
     }
 
